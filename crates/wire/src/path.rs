@@ -64,7 +64,7 @@ impl RelativePath {
         if path.contains(':') {
             return Err(PathError::Colon);
         }
-        if path.chars().any(|c| c.is_control()) {
+        if path.chars().any(|c| c.is_ascii_control()) {
             return Err(PathError::Control);
         }
         for segment in path.split('/') {
