@@ -31,6 +31,8 @@
 //! # Ok::<(), wire::DecodeError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 #[cfg(feature = "codec")]
 pub mod codec;
 mod decode;

@@ -1,0 +1,148 @@
+//! The terminal report:
+//!
+//! ```text
+//!   pass  hello                     HELLO-1            2/2
+//!   FAIL  relay-not-to-author       CHAT-2             0/3
+//!
+//! FAIL relay-not-to-author: MSG is never relayed back to its author [CHAT-2]
+//!   at conformance/core/050-relay.yaml:18:5, step 6: barrier (PING/PONG) on alice
+//!   expected: PONG, before anything else (the PING barrier)
+//!        got: FROM alice_x1 hi
+//!      bytes: FROM alice_x1 hi\n
+//!   ...
+//! score: 40/43 points (93.0%)
+//! 21 passed, 1 failed, 0 skipped, 0 not run
+//! ```
+
+use std::io::{self, Write};
+
+use super::{Direction, RunReport, ScenarioReport, Status};
+
+/// ANSI styling, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    fn status(self, s: Status) -> String {
+        let word = format!("{:<7}", s.as_str());
+        match s {
+            Status::Passed => self.paint("32", &word),
+            Status::Failed | Status::Error => self.paint("1;31", &word),
+            Status::Skipped | Status::NotRun => self.paint("33", &word),
+        }
+    }
+}
+
+/// The header line, printed before the run starts.
+pub fn header(suite: &str, count: usize, target: &str, seed: u64) -> String {
+    format!("conformance: suite `{suite}`, {count} scenario(s), against {target}, seed {seed}\n")
+}
+
+/// One scenario's line, printed as it finishes.
+pub fn line(r: &ScenarioReport, style: Style) -> String {
+    let reqs = r.requirements.join(" ");
+    let points = match r.status {
+        Status::Skipped => "  -".to_owned(),
+        _ => format!("{:>2}/{}", r.points, r.max_points),
+    };
+    let mut out = format!(
+        "  {} {:<34} {:<22} {points}",
+        style.status(r.status),
+        r.id,
+        reqs
+    );
+    if let Some(reason) = &r.reason {
+        out += &style.paint("2", &format!("  ({reason})"));
+    }
+    out.push('\n');
+    out
+}
+
+/// Everything after the scenario lines: each failure in full, the score, the counts.
+pub fn footer(report: &RunReport, style: Style) -> String {
+    let mut out = String::new();
+    for r in report.scenarios.iter().filter(|r| r.failure.is_some()) {
+        let f = r.failure.as_ref().expect("filtered");
+        out += &format!(
+            "\n{} {}: {} [{}]\n",
+            style.paint("1;31", r.status.as_str()),
+            style.paint("1", &r.id),
+            r.title,
+            r.requirements.join(", ")
+        );
+        out += &format!("  at {}, step {}: {}\n", f.location, f.step, f.action);
+        out += &format!("  expected: {}\n", f.expected);
+        out += &format!("       got: {}\n", f.got);
+        if let Some(b) = &f.bytes {
+            out += &format!("     bytes: {b}\n");
+        }
+        if let Some(h) = &f.hexdump {
+            for l in h.lines() {
+                out += &format!("            {l}\n");
+            }
+        }
+        if !f.transcript.is_empty() {
+            out += "  transcript:\n";
+            for e in &f.transcript {
+                let arrow = match e.direction {
+                    Direction::Sent => style.paint("36", "->"),
+                    Direction::Received => style.paint("35", "<-"),
+                    Direction::Note => "  ".to_owned(),
+                };
+                out += &format!("    {:<12} {arrow} {}\n", e.conn, e.bytes);
+            }
+        }
+        if let Some(h) = &r.hint {
+            out += &format!("  hint: {h}\n");
+        }
+    }
+    if let Some(why) = &report.unreachable {
+        out += &format!("\n{} {why}\n", style.paint("1;31", "target unreachable:"));
+    }
+    let s = &report.summary;
+    let pct = if s.max_points == 0 {
+        0.0
+    } else {
+        f64::from(s.points) * 100.0 / f64::from(s.max_points)
+    };
+    out += &format!(
+        "\nscore: {}/{} points ({pct:.1}%)\n",
+        s.points, s.max_points
+    );
+    out += &format!(
+        "{} passed, {} failed, {} skipped, {} not run",
+        s.passed,
+        s.failed + s.errors,
+        s.skipped,
+        s.not_run
+    );
+    out += &format!(" ({:.1} s)\n", report.duration_ms as f64 / 1000.0);
+    out
+}
+
+/// The whole report at once (for `--output` files and tests).
+pub fn write(report: &RunReport, w: &mut impl Write, style: Style) -> io::Result<()> {
+    w.write_all(
+        header(
+            &report.suite,
+            report.scenarios.len(),
+            &report.target,
+            report.seed,
+        )
+        .as_bytes(),
+    )?;
+    w.write_all(b"\n")?;
+    for r in &report.scenarios {
+        w.write_all(line(r, style).as_bytes())?;
+    }
+    w.write_all(footer(report, style).as_bytes())
+}

@@ -1,0 +1,132 @@
+//! The YAML shapes, as serde reads them, with spans kept for diagnostics. `load` turns them into
+//! the validated model; nothing else sees these types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// `suite.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSuite {
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub files: Vec<Spanned<RawFile>>,
+}
+
+/// One fixture file: literal text, or deterministic random bytes of a size.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFile {
+    pub path: String,
+    pub text: Option<String>,
+    pub random: Option<usize>,
+    pub symlink: Option<String>,
+}
+
+/// One scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub requirements: Vec<Spanned<String>>,
+    #[serde(default = "one")]
+    pub points: u32,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub connections: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, Spanned<String>>,
+    pub steps: Vec<Spanned<RawStep>>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A step: exactly one action key, plus modifiers. A flat struct rather than an enum so that
+/// `- send: ...` with sibling keys reads naturally and unknown keys are reported where they are.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawStep {
+    // Actions.
+    pub connect: Option<Spanned<String>>,
+    pub send: Option<Spanned<OneOrMany>>,
+    pub send_raw: Option<Spanned<String>>,
+    pub send_hex: Option<Spanned<String>>,
+    pub half_close: Option<Spanned<String>>,
+    pub reset: Option<Spanned<String>>,
+    pub expect: Option<Spanned<String>>,
+    pub expect_raw: Option<Spanned<RawBytesMatcher>>,
+    pub expect_close: Option<Spanned<String>>,
+    pub expect_one_of: Option<Spanned<Vec<Spanned<RawStep>>>>,
+    pub expect_silence: Option<Spanned<u64>>,
+    pub barrier: Option<Spanned<String>>,
+    pub pause: Option<Spanned<u64>>,
+    // Modifiers.
+    pub on: Option<Spanned<String>>,
+    pub payload: Option<Spanned<RawPayload>>,
+    pub split: Option<Spanned<RawSplit>>,
+    pub pause_between: Option<u64>,
+    pub timeout: Option<u64>,
+    pub repeat: Option<u32>,
+    pub name: Option<Spanned<RawFieldMatcher>>,
+    pub text: Option<Spanned<RawFieldMatcher>>,
+    pub token: Option<Spanned<RawFieldMatcher>>,
+    pub code: Option<Spanned<RawFieldMatcher>>,
+    #[serde(default)]
+    pub capture: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawSplit {
+    Mode(String),
+    At(Vec<usize>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPayload {
+    pub text: Option<String>,
+    pub var: Option<String>,
+    pub file: Option<String>,
+    pub size: Option<u64>,
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawFieldMatcher {
+    Number(u64),
+    Exact(String),
+    Map(RawMatcherMap),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMatcherMap {
+    pub regex: Option<String>,
+    pub any: Option<bool>,
+    pub absent: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBytesMatcher {
+    pub exact: Option<String>,
+    pub until: Option<String>,
+    pub regex: Option<String>,
+}

@@ -1,0 +1,132 @@
+//! Snapshots of what people read: the reports of runs against broken servers, in every format,
+//! and the checker's diagnostics for invalid scenario files. Ports and times are redacted;
+//! seeds are fixed, so names and payloads are stable.
+
+mod common;
+
+use common::{StudentServer, core_suite, one_at_a_time, repo};
+use conformance::engine::{RunOptions, Target, run_suite};
+use conformance::report::{self, RunReport, human};
+
+fn run(defect: &str, ids: &[&str]) -> RunReport {
+    let _serial = one_at_a_time();
+    let server = StudentServer::start(Some(defect));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let opts = RunOptions {
+        seed: 1234,
+        udp: true,
+        filter: ids.iter().map(|s| (*s).to_owned()).collect(),
+        ..RunOptions::default()
+    };
+    let target = Target {
+        addr: server.addr,
+        description: server.addr.to_string(),
+    };
+    runtime.block_on(run_suite(core_suite(), &target, &opts, |_| {}))
+}
+
+fn text(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).expect("report writes");
+    String::from_utf8(out).expect("reports are UTF-8")
+}
+
+macro_rules! redacted {
+    ($($body:tt)*) => {
+        insta::with_settings!({ filters => vec![
+            (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+            (r#"[^\s"']*conformance/core/"#, "conformance/core/"),
+            (r#""duration_ms": \d+"#, r#""duration_ms": "[MS]""#),
+            (r"\(\d+\.\d s\)", "([TIME])"),
+            (r#"time="[0-9.]+""#, r#"time="[TIME]""#),
+            (r#""execution_time": \d+"#, r#""execution_time": "[S]""#),
+        ]}, { $($body)* });
+    };
+}
+
+#[test]
+fn relay_to_author_in_every_format() {
+    let report = run("relay-to-author", &["relay-not-to-author", "hello"]);
+    let plain = human::Style { color: false };
+    redacted! {
+        insta::assert_snapshot!("relay_to_author_human", text(|w| human::write(&report, w, plain)));
+        insta::assert_snapshot!("relay_to_author_json", text(|w| report::json::write(&report, w)));
+        insta::assert_snapshot!("relay_to_author_junit", text(|w| report::junit::write(&report, w)));
+        insta::assert_snapshot!("relay_to_author_tap", text(|w| report::tap::write(&report, w)));
+        insta::assert_snapshot!("relay_to_author_gradescope", text(|w| report::gradescope::write(&report, w)));
+    }
+}
+
+#[test]
+fn no_close_after_bye_human() {
+    let report = run("no-close-after-bye", &["bye"]);
+    redacted! {
+        insta::assert_snapshot!(text(|w| human::write(&report, w, human::Style { color: false })));
+    }
+}
+
+#[test]
+fn pipelining_broken_human() {
+    let report = run("pipelining-broken", &["pipelined"]);
+    redacted! {
+        insta::assert_snapshot!(text(|w| human::write(&report, w, human::Style { color: false })));
+    }
+}
+
+#[test]
+fn server_that_dies_is_reported_down_human() {
+    let report = run(
+        "crash-on-disconnect",
+        &["upload-cut-short", "path-escapes", "ping"],
+    );
+    // Where inside `upload-cut-short` the dying server is first seen depends on when its own
+    // thread notices the reset: keep the verdicts and the score, not the failure's details.
+    let plain = human::Style { color: false };
+    let mut shown: String = report
+        .scenarios
+        .iter()
+        .map(|r| human::line(r, plain))
+        .collect();
+    let footer = human::footer(&report, plain);
+    if let Some((_, tail)) = footer.rsplit_once("\nscore:") {
+        shown += &format!("score:{tail}");
+    }
+    // Refused or reset: how the probe finds the server gone is the OS's timing.
+    insta::with_settings!({ filters => vec![
+        (r"\(the server went down after scenario `([a-z-]+)` \(.*\)\)", "(the server went down after scenario `$1` ([WHY]))"),
+        (r"\(\d+\.\d s\)", "([TIME])"),
+    ]}, {
+        insta::assert_snapshot!(shown);
+    });
+}
+
+#[test]
+fn checker_diagnostics_for_invalid_scenarios() {
+    let dir = repo().join("fixtures/scenarios/invalid");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    for file in files {
+        let err = conformance::scenario::check_files(std::slice::from_ref(&file))
+            .expect_err("invalid on purpose");
+        let mut out = String::new();
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+                .with_width(100);
+        handler.render_report(&mut out, &err).expect("renders");
+        let name = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("file")
+            .to_owned();
+        insta::with_settings!({ filters => vec![(r"[^\s\[]*fixtures/scenarios/invalid/", "fixtures/scenarios/invalid/")] }, {
+            insta::assert_snapshot!(format!("check_{name}"), out);
+        });
+    }
+}

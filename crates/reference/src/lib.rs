@@ -1,0 +1,19 @@
+//! The socket-lab/1 reference implementation: a tokio server and client.
+//!
+//! - [`server`]: [`server::run`] serves a listener the caller bound, until a shutdown future
+//!   resolves; [`server::spawn`] does the binding and runs it in a background task.
+//! - [`client`]: a typed async client over TCP ([`client::Client`]) and UDP
+//!   ([`client::UdpClient`]).
+//! - [`cli`]: the `reference` command (`serve`, `hello`, `get`, `put`, `ping`, `chat`).
+//!
+//! Every byte on the wire is decoded and encoded by the `wire` crate; this crate adds sockets,
+//! files and policy. The protocol is `spec/protocol.md`; requirement IDs (CHAT-3, PUT-4...) in
+//! comments point into it.
+
+pub mod cli;
+pub mod client;
+mod config;
+mod progress;
+pub mod server;
+
+pub use config::Config;
