@@ -4,29 +4,20 @@
 
 mod common;
 
-use common::{StudentServer, core_suite, one_at_a_time, repo};
-use conformance::engine::{RunOptions, Target, run_suite};
+use common::{StudentServer, one_at_a_time, repo, run_with};
+use conformance::engine::RunOptions;
 use conformance::report::{self, RunReport, human};
 
 fn run(defect: &str, ids: &[&str]) -> RunReport {
     let _serial = one_at_a_time();
     let server = StudentServer::start(Some(defect));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     let opts = RunOptions {
         seed: 1234,
         udp: true,
         filter: ids.iter().map(|s| (*s).to_owned()).collect(),
         ..RunOptions::default()
     };
-    let target = Target {
-        addr: server.addr,
-        description: server.addr.to_string(),
-    };
-    runtime.block_on(run_suite(core_suite(), &target, &opts, |_| {}))
+    run_with(server.addr, opts)
 }
 
 fn text(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {

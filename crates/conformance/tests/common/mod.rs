@@ -89,25 +89,31 @@ impl Drop for StudentServer {
 
 /// Runs the core suite against `addr` with a fixed seed, UDP on, slow scenarios off.
 pub fn run_core(addr: SocketAddr, jobs: usize, timeout_scale: f64) -> RunReport {
+    run_with(
+        addr,
+        RunOptions {
+            seed: 42,
+            jobs,
+            udp: true,
+            timeout_scale,
+            ..RunOptions::default()
+        },
+    )
+}
+
+/// Runs the core suite against `addr` with `opts`, on a runtime of its own.
+pub fn run_with(addr: SocketAddr, opts: RunOptions) -> RunReport {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    let opts = RunOptions {
-        seed: 42,
-        jobs,
-        udp: true,
-        timeout_scale,
-        ..RunOptions::default()
-    };
     let target = Target {
         addr,
         description: addr.to_string(),
     };
     runtime.block_on(run_suite(core_suite(), &target, &opts, |_| {}))
 }
-
 /// The ids of the scenarios with `status`, in suite order.
 pub fn ids_with(report: &RunReport, status: conformance::report::Status) -> Vec<String> {
     report
