@@ -88,14 +88,8 @@ impl<'a> Checker<'a> {
         if let (Some(offset), Some(len)) = (span.byte_offset(), span.byte_len()) {
             return SourceSpan::new((offset as usize).into(), (len as usize).max(1));
         }
-        let line_start: usize = self
-            .text
-            .split_inclusive('\n')
-            .take(at.line().saturating_sub(1) as usize)
-            .map(str::len)
-            .sum();
         SourceSpan::new(
-            (line_start + at.column().saturating_sub(1) as usize).into(),
+            line_column_offset(self.text, at.line(), at.column()).into(),
             1,
         )
     }
@@ -189,23 +183,12 @@ pub fn load_suite(dir: &Path) -> Result<Suite, LoadErrors> {
     paths.sort();
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
-    let mut ids: Vec<(String, Location)> = Vec::new();
+    let mut ids = UniqueIds::default();
     for path in &paths {
         match load_scenario_file(path, &files) {
             Ok(s) => {
-                if let Some((_, first)) = ids.iter().find(|(id, _)| *id == s.id) {
-                    let text = std::fs::read_to_string(path).unwrap_or_default();
-                    let mut c = Checker::new(path, &text);
-                    let at = serde_saphyr::Location::UNKNOWN;
-                    c.error(
-                        &at,
-                        format!("scenario id `{}` is also used at {first}", s.id),
-                        "duplicate id",
-                        None,
-                    );
-                    errors.extend(c.errors);
-                } else {
-                    ids.push((s.id.clone(), s.location.clone()));
+                if let Some(e) = ids.check(&s) {
+                    errors.push(e);
                 }
                 scenarios.push(s);
             }
@@ -222,6 +205,44 @@ pub fn load_suite(dir: &Path) -> Result<Suite, LoadErrors> {
         files,
         scenarios,
     })
+}
+
+/// Scenario ids seen so far, to report a second use of one.
+#[derive(Default)]
+struct UniqueIds {
+    seen: Vec<(String, Location)>,
+}
+
+impl UniqueIds {
+    /// An error at `s`'s id if an earlier scenario has the same id.
+    fn check(&mut self, s: &Scenario) -> Option<ScenarioError> {
+        let Some((_, first)) = self.seen.iter().find(|(id, _)| *id == s.id) else {
+            self.seen.push((s.id.clone(), s.location.clone()));
+            return None;
+        };
+        let text = std::fs::read_to_string(&s.location.file).unwrap_or_default();
+        Some(ScenarioError {
+            message: format!("scenario id `{}` is also used at {first}", s.id),
+            span: SourceSpan::new(
+                line_column_offset(&text, s.location.line, s.location.column).into(),
+                s.id.len().max(1),
+            ),
+            src: NamedSource::new(s.location.file.display().to_string(), text),
+            label: "duplicate id".to_owned(),
+            help: Some("ids are unique within a suite".to_owned()),
+            location: s.location.clone(),
+        })
+    }
+}
+
+/// The byte offset of a 1-based line and column in `text`.
+fn line_column_offset(text: &str, line: u64, column: u64) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    line_start + column.saturating_sub(1) as usize
 }
 
 /// Reads a suite manifest: its name, title and fixture files.
@@ -280,6 +301,7 @@ pub fn load_scenario_file(path: &Path, files: &[SuiteFile]) -> Result<Scenario, 
 pub fn check_files(paths: &[PathBuf]) -> Result<usize, LoadErrors> {
     let mut errors = Vec::new();
     let mut count = 0;
+    let mut ids = UniqueIds::default();
     for path in paths {
         if path.file_name().is_some_and(|n| n == MANIFEST) {
             match load_manifest(path) {
@@ -301,7 +323,10 @@ pub fn check_files(paths: &[PathBuf]) -> Result<usize, LoadErrors> {
             None => Vec::new(),
         };
         match load_scenario_file(path, &files) {
-            Ok(_) => count += 1,
+            Ok(s) => {
+                count += 1;
+                errors.extend(ids.check(&s));
+            }
             Err(e) => errors.extend(e.errors),
         }
     }
@@ -456,7 +481,14 @@ fn check_template(
     at: &serde_saphyr::Location,
 ) {
     for v in t.vars() {
-        if !scope.vars.contains(v) {
+        if scope.byte_vars.contains(v) {
+            c.error(
+                at,
+                format!("`${{{v}}}` holds bytes, not text"),
+                "used here",
+                Some("use a `bytes N` variable as `payload: { var: ... }`"),
+            );
+        } else if !scope.vars.contains(v) {
             c.error(
                 at,
                 format!("unknown variable `${{{v}}}`"),
@@ -688,6 +720,18 @@ fn check_send(c: &mut Checker<'_>, scope: &Scope<'_>, s: &RawStep) -> Option<Sen
         .payload
         .as_ref()
         .and_then(|p| check_payload_source(c, scope, p));
+    let sized_by_payload = lines
+        .iter()
+        .filter(|l| l.0.starts_with("PUT ") && l.0.split(' ').count() == 2)
+        .count();
+    if payload.is_some() && sized_by_payload > 1 {
+        c.error(
+            &send.referenced,
+            "one `payload` can size one `PUT <path>` line; this send has several",
+            "this send",
+            Some("split the send, or give each PUT its size and raw bytes with `send_raw`"),
+        );
+    }
     for line in &lines {
         check_template(c, scope, line, &send.referenced);
         // Check the line with `wire` now, with stand-in values, so a typo fails at load time.
