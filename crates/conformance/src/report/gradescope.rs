@@ -42,16 +42,8 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
         .enumerate()
         .filter(|(_, r)| r.status != Status::Skipped)
         .map(|(i, r)| {
-            let single = RunReport {
-                scenarios: vec![r.clone()],
-                unreachable: None,
-                ..report.clone()
-            };
             let output = match (&r.failure, &r.reason) {
-                (Some(_), _) => human::footer(&single, human::Style { color: false })
-                    .split("\nscore:")
-                    .next()
-                    .unwrap_or_default()
+                (Some(_), _) => human::failure_block(r, human::Style { color: false })
                     .trim()
                     .to_owned(),
                 (None, Some(reason)) => format!("not run: {reason}"),

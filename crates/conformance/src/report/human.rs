@@ -67,44 +67,55 @@ pub fn line(r: &ScenarioReport, style: Style) -> String {
     out
 }
 
-/// Everything after the scenario lines: each failure in full, the score, the counts.
-pub fn footer(report: &RunReport, style: Style) -> String {
+/// One failed scenario in full: where, what was expected, what came back, the transcript and
+/// the hint. Empty for a scenario without a failure.
+pub fn failure_block(r: &ScenarioReport, style: Style) -> String {
+    let Some(f) = &r.failure else {
+        return String::new();
+    };
     let mut out = String::new();
-    for r in report.scenarios.iter().filter(|r| r.failure.is_some()) {
-        let f = r.failure.as_ref().expect("filtered");
-        out += &format!(
-            "\n{} {}: {} [{}]\n",
-            style.paint("1;31", r.status.as_str()),
-            style.paint("1", &r.id),
-            r.title,
-            r.requirements.join(", ")
-        );
-        out += &format!("  at {}, step {}: {}\n", f.location, f.step, f.action);
-        out += &format!("  expected: {}\n", f.expected);
-        out += &format!("       got: {}\n", f.got);
-        if let Some(b) = &f.bytes {
-            out += &format!("     bytes: {b}\n");
-        }
-        if let Some(h) = &f.hexdump {
-            for l in h.lines() {
-                out += &format!("            {l}\n");
-            }
-        }
-        if !f.transcript.is_empty() {
-            out += "  transcript:\n";
-            for e in &f.transcript {
-                let arrow = match e.direction {
-                    Direction::Sent => style.paint("36", "->"),
-                    Direction::Received => style.paint("35", "<-"),
-                    Direction::Note => "  ".to_owned(),
-                };
-                out += &format!("    {:<12} {arrow} {}\n", e.conn, e.bytes);
-            }
-        }
-        if let Some(h) = &r.hint {
-            out += &format!("  hint: {h}\n");
+    out += &format!(
+        "\n{} {}: {} [{}]\n",
+        style.paint("1;31", r.status.as_str()),
+        style.paint("1", &r.id),
+        r.title,
+        r.requirements.join(", ")
+    );
+    out += &format!("  at {}, step {}: {}\n", f.location, f.step, f.action);
+    out += &format!("  expected: {}\n", f.expected);
+    out += &format!("       got: {}\n", f.got);
+    if let Some(b) = &f.bytes {
+        out += &format!("     bytes: {b}\n");
+    }
+    if let Some(h) = &f.hexdump {
+        for l in h.lines() {
+            out += &format!("            {l}\n");
         }
     }
+    if !f.transcript.is_empty() {
+        out += "  transcript:\n";
+        for e in &f.transcript {
+            let arrow = match e.direction {
+                Direction::Sent => style.paint("36", "->"),
+                Direction::Received => style.paint("35", "<-"),
+                Direction::Note => "  ".to_owned(),
+            };
+            out += &format!("    {:<12} {arrow} {}\n", e.conn, e.bytes);
+        }
+    }
+    if let Some(h) = &r.hint {
+        out += &format!("  hint: {h}\n");
+    }
+    out
+}
+
+/// Everything after the scenario lines: each failure in full, the score, the counts.
+pub fn footer(report: &RunReport, style: Style) -> String {
+    let mut out: String = report
+        .scenarios
+        .iter()
+        .map(|r| failure_block(r, style))
+        .collect();
     if let Some(why) = &report.unreachable {
         out += &format!("\n{} {why}\n", style.paint("1;31", "target unreachable:"));
     }

@@ -67,13 +67,7 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
         case.extra.insert("file".into(), r.file.clone().into());
         case.extra.insert("line".into(), r.line.to_string().into());
         if r.failure.is_some() {
-            let single = super::RunReport {
-                scenarios: vec![r.clone()],
-                unreachable: None,
-                ..report.clone()
-            };
-            let text = human::footer(&single, human::Style { color: false });
-            case.set_system_out(text);
+            case.set_system_out(human::failure_block(r, human::Style { color: false }));
         }
         suite.add_test_case(case);
     }
