@@ -7,12 +7,17 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::scenario::Suite;
 
+/// FNV-1a of `text`: the same on every machine and every run, unlike `std`'s hashers, so
+/// values drawn from it can be reproduced.
+pub(crate) fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
 /// `size` bytes that depend only on `path`: every export of a suite writes the same files.
 pub fn deterministic_bytes(path: &str, size: usize) -> Bytes {
-    let seed = path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = StdRng::seed_from_u64(stable_hash(path));
     let mut out = vec![0u8; size];
     rng.fill_bytes(&mut out);
     Bytes::from(out)

@@ -1,7 +1,7 @@
 //! `conformance`: grade a socket-lab/1 server.
 
 use std::io::{IsTerminal, Write};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -209,18 +209,21 @@ fn export(dir: &std::path::Path, suite: &str) -> i32 {
 
 /// Resolves HOST:PORT, preferring an address that accepts a connection: `localhost` often
 /// resolves to ::1 first while a student's server listens on IPv4 only.
-fn resolve_target(target: &str) -> Result<SocketAddr, String> {
-    let addrs: Vec<SocketAddr> = target
-        .to_socket_addrs()
+async fn resolve_target(target: &str, scale: f64) -> Result<SocketAddr, String> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host(target)
+        .await
         .map_err(|e| {
             format!("cannot resolve `{target}`: {e} (expected HOST:PORT, e.g. 127.0.0.1:1234)")
         })?
         .collect();
-    let reachable = addrs.iter().find(|a| {
-        std::net::TcpStream::connect_timeout(a, std::time::Duration::from_secs(1)).is_ok()
-    });
-    reachable
-        .or(addrs.first())
+    for addr in &addrs {
+        if conformance::engine::probe(*addr, scale).await.is_ok() {
+            return Ok(*addr);
+        }
+    }
+    // None answers: grade the first, so the report says why it is unreachable.
+    addrs
+        .first()
         .copied()
         .ok_or_else(|| format!("`{target}` resolves to no address"))
 }
@@ -248,7 +251,7 @@ fn run(args: RunArgs) -> i32 {
         });
         let mut builtin = None;
         let (target, udp) = match &args.target {
-            Some(t) => match resolve_target(t) {
+            Some(t) => match resolve_target(t, args.timeout_scale.max(0.01)).await {
                 Ok(addr) => (
                     Target {
                         addr,
@@ -340,13 +343,7 @@ fn run(args: RunArgs) -> i32 {
             return exit::INVALID;
         }
         if !human_on_stdout {
-            eprint!(
-                "{}",
-                human::footer(&report, human::Style { color: false })
-                    .rsplit_once("\nscore:")
-                    .map(|(_, tail)| format!("score:{tail}"))
-                    .unwrap_or_default()
-            );
+            show(false, &human::summary(&report));
         }
         if report.unreachable.is_some() {
             exit::UNREACHABLE

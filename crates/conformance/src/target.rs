@@ -3,18 +3,13 @@
 
 use std::net::SocketAddr;
 
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
 use crate::files;
 use crate::scenario::Suite;
 
 /// A running reference server; [`BuiltIn::stop`] shuts it down and removes its folder.
 #[derive(Debug)]
 pub struct BuiltIn {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), reference::server::ServerError>>,
+    server: reference::server::Handle,
     _root: tempfile::TempDir,
 }
 
@@ -34,30 +29,23 @@ impl BuiltIn {
             .prefix("conformance-root-")
             .tempdir()?;
         files::export(suite, root.path())?;
-        let (listener, udp) =
-            reference::server::bind(SocketAddr::from(([127, 0, 0, 1], 0)), true).await?;
-        let addr = listener.local_addr()?;
         let config = reference::Config::new(root.path());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(reference::server::run(listener, udp, config, async move {
-            let _ = stopped.await;
-        }));
+        let server =
+            reference::server::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), true, config).await?;
         Ok(BuiltIn {
-            addr,
-            stop,
-            task,
+            server,
             _root: root,
         })
     }
 
-    /// Where it listens.
+    /// Where it listens, TCP and UDP.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.local_addr()
     }
 
     /// Stops the server and waits for it to finish.
     pub async fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
+        // A server that failed while running has nothing left to stop.
+        let _ = self.server.shutdown().await;
     }
 }

@@ -82,10 +82,7 @@ fn server_that_dies_is_reported_down_human() {
         .iter()
         .map(|r| human::line(r, plain))
         .collect();
-    let footer = human::footer(&report, plain);
-    if let Some((_, tail)) = footer.rsplit_once("\nscore:") {
-        shown += &format!("score:{tail}");
-    }
+    shown += &human::summary(&report);
     // Refused or reset: how the probe finds the server gone is the OS's timing.
     insta::with_settings!({ filters => vec![
         (r"\(the server went down after scenario `([a-z-]+)` \(.*\)\)", "(the server went down after scenario `$1` ([WHY]))"),

@@ -7,6 +7,19 @@ use std::process::{Command, Output, Stdio};
 
 use common::{TestServer, within};
 
+/// The first line a child prints, read off the async runtime under the test deadline.
+async fn first_line(stdout: std::process::ChildStdout) -> String {
+    within(tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("child stdout readable");
+        line
+    }))
+    .await
+    .expect("reader thread finished")
+}
+
 fn reference(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_reference"));
     command.args(args).stdin(Stdio::null());
@@ -149,14 +162,7 @@ async fn chat_relays_stdin_and_prints_from_lines() {
             alice.expect("FROM bob hello from bob").await;
             alice.send_line("MSG hi bob").await;
             alice.expect("OK").await;
-            let stdout = child.stdout.take().unwrap();
-            let line = within(tokio::task::spawn_blocking(move || {
-                let mut line = String::new();
-                BufReader::new(stdout).read_line(&mut line).unwrap();
-                line
-            }))
-            .await
-            .unwrap();
+            let line = first_line(child.stdout.take().unwrap()).await;
             assert_eq!(line, "alice: hi bob\n");
         }
         drop(stdin);
@@ -188,14 +194,7 @@ async fn serve_prints_its_address_and_stops_on_sigterm() {
     .stdout(Stdio::piped())
     .spawn()
     .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let first = within(tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    }))
-    .await
-    .unwrap();
+    let first = first_line(child.stdout.take().unwrap()).await;
     let addr = first
         .trim()
         .strip_prefix("listening on ")

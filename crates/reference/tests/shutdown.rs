@@ -6,6 +6,22 @@ mod common;
 use std::time::Duration;
 
 use common::{TestServer, within};
+
+/// Waits, under the test deadline, until the upload's temporary file exists in `root`: the
+/// server has then started storing it. No PING can say so, since the connection is inside a
+/// payload.
+async fn upload_under_way(root: &std::path::Path) {
+    within(async {
+        while std::fs::read_dir(root)
+            .expect("server root readable")
+            .next()
+            .is_none()
+        {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+}
 use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
@@ -16,13 +32,7 @@ async fn shutdown_lets_an_upload_finish_and_says_bye() {
     uploader.send(b"PUT up.txt 10\n01234").await;
     // The upload is under way once the server has read its first half; a PING on another
     // connection cannot tell, so wait until the temporary file exists.
-    let root = server.dir().to_path_buf();
-    within(async {
-        while std::fs::read_dir(&root).unwrap().next().is_none() {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await;
+    upload_under_way(server.dir()).await;
 
     let stopping = server.stop_in_background();
     idle.expect("BYE server shutting down").await;
@@ -51,13 +61,7 @@ async fn grace_period_cuts_stalled_uploads_and_removes_them() {
         TestServer::start(false, |c| c.grace_period = Duration::from_millis(200)).await;
     let mut uploader = server.hello("staller").await;
     uploader.send(b"PUT stalled.bin 1000\nabc").await;
-    let root = server.dir().to_path_buf();
-    within(async {
-        while std::fs::read_dir(&root).unwrap().next().is_none() {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await;
+    upload_under_way(server.dir()).await;
     within(server.stop_in_background()).await.unwrap().unwrap();
     assert_eq!(
         server.files(),

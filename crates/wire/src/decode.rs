@@ -44,7 +44,7 @@ struct LineReader {
 }
 
 /// A line's worth of decoding: a message, a payload header with its checked size, or malformed.
-type LineOutcome<M> = Decoded<LineItem<M, <M as Message>::Header>>;
+type LineOutcome<M> = Decoded<LineItem<M, <M as Message>::Header, u64>>;
 
 impl LineReader {
     fn new(limits: Limits) -> Self {
@@ -86,19 +86,17 @@ impl LineReader {
         };
         match M::parse_line(text) {
             Err(e) => Ok(Some(malformed(grammar::offset_in(text, e.at), e.kind))),
-            Ok(LineItem::Header(head, size)) => {
-                if size > u128::from(self.limits.max_payload) {
-                    return Err(DecodeError::PayloadTooLarge {
-                        offset: start,
-                        announced: size,
-                        limit: self.limits.max_payload,
-                    });
+            Ok(LineItem::Header(head, announced)) => match u64::try_from(announced) {
+                Ok(size) if size <= self.limits.max_payload => {
+                    Ok(Some(Decoded::Message(LineItem::Header(head, size))))
                 }
-                // Within max_payload, so within u64.
-                let size = u64::try_from(size).unwrap_or(u64::MAX);
-                Ok(Some(Decoded::Message(LineItem::Header(head, size.into()))))
-            }
-            Ok(item) => Ok(Some(Decoded::Message(item))),
+                _ => Err(DecodeError::PayloadTooLarge {
+                    offset: start,
+                    announced,
+                    limit: self.limits.max_payload,
+                }),
+            },
+            Ok(LineItem::Message(m)) => Ok(Some(Decoded::Message(LineItem::Message(m)))),
         }
     }
 }
@@ -170,7 +168,7 @@ impl<M: Message> Decoder<M> {
                 Some(Decoded::Message(LineItem::Header(head, size))) => {
                     self.pending = Some(Pending {
                         head,
-                        size: size as u64,
+                        size,
                         line_offset,
                     });
                 }
@@ -272,7 +270,6 @@ impl<M: Message> PartDecoder<M> {
                             Decoded::Message(Part::Message(m))
                         }
                         Decoded::Message(LineItem::Header(header, size)) => {
-                            let size = size as u64;
                             self.streaming = Some(Streaming {
                                 left: size,
                                 size,

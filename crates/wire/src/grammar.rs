@@ -35,11 +35,12 @@ impl<'a> ParseError<&'a str> for GrammarError<'a> {
 
 type PResult<'a, T> = IResult<&'a str, T, GrammarError<'a>>;
 
-/// What one line decodes to: a whole message, or the head of one whose payload follows.
+/// What one line decodes to: a whole message, or the head of one whose payload follows, with
+/// its size as written (`u128`: 20 digits), or as checked against a limit (`u64`).
 #[derive(Debug)]
-pub enum LineItem<M, H> {
+pub enum LineItem<M, H, S = u128> {
     Message(M),
-    Header(H, u128),
+    Header(H, S),
 }
 
 fn fail<T>(at: &str, kind: MalformedKind) -> PResult<'_, T> {

@@ -31,9 +31,7 @@ const WORDS: &[&str] = &[
 impl Vars {
     /// Variables for scenario `id` in a run with `seed`: each scenario draws its own values.
     pub fn new(seed: u64, id: &str) -> Self {
-        let salt = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+        let salt = crate::files::stable_hash(id);
         Vars {
             values: HashMap::new(),
             rng: StdRng::seed_from_u64(seed ^ salt),

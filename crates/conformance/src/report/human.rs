@@ -119,25 +119,30 @@ pub fn footer(report: &RunReport, style: Style) -> String {
     if let Some(why) = &report.unreachable {
         out += &format!("\n{} {why}\n", style.paint("1;31", "target unreachable:"));
     }
+    out.push('\n');
+    out += &summary(report);
+    out
+}
+
+/// The score and the counts, two lines: `score: 40/43 points (93.0%)` and
+/// `21 passed, 1 failed, 0 skipped, 0 not run (1.2 s)`.
+pub fn summary(report: &RunReport) -> String {
     let s = &report.summary;
     let pct = if s.max_points == 0 {
         0.0
     } else {
         f64::from(s.points) * 100.0 / f64::from(s.max_points)
     };
-    out += &format!(
-        "\nscore: {}/{} points ({pct:.1}%)\n",
-        s.points, s.max_points
-    );
-    out += &format!(
-        "{} passed, {} failed, {} skipped, {} not run",
+    format!(
+        "score: {}/{} points ({pct:.1}%)\n{} passed, {} failed, {} skipped, {} not run ({:.1} s)\n",
+        s.points,
+        s.max_points,
         s.passed,
         s.failed + s.errors,
         s.skipped,
-        s.not_run
-    );
-    out += &format!(" ({:.1} s)\n", report.duration_ms as f64 / 1000.0);
-    out
+        s.not_run,
+        report.duration_ms as f64 / 1000.0
+    )
 }
 
 /// The whole report at once (for `--output` files and tests).
