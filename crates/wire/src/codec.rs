@@ -8,7 +8,7 @@ use bytes::BytesMut;
 use crate::decode::{Decoded, Decoder, Part, PartDecoder};
 use crate::encode::Encode;
 use crate::error::DecodeError;
-use crate::message::Message;
+use crate::side::Message;
 
 /// A fatal codec outcome: a decode limit or truncation, or the transport's own error.
 #[derive(Debug, thiserror::Error)]

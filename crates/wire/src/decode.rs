@@ -5,7 +5,7 @@ use crate::framing::{LineFramer, LineTooLong};
 use crate::grammar::{self, LineItem};
 use crate::limits::Limits;
 use crate::malformed::{Malformed, MalformedKind};
-use crate::message::Message;
+use crate::side::Message;
 
 /// A framed item: a message, or a line that broke the grammar and was skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]

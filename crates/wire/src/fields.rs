@@ -1,9 +1,9 @@
 //! The validated field types of spec §3. A value that exists always encodes to a valid field:
-//! each constructor runs the same grammar rule as the decoder.
+//! each constructor checks the same character rules (`chars`) as the decoder's grammar.
 
 use std::fmt;
 
-use crate::grammar;
+use crate::chars::{self, RuleError};
 use crate::malformed::{Field, MalformedKind};
 
 /// A field value that breaks its grammar rule.
@@ -18,8 +18,26 @@ pub struct FieldError {
     pub kind: MalformedKind,
 }
 
+impl FieldError {
+    /// An error in a lone field: a space there is a character the field forbids, not a
+    /// separator.
+    fn lone(field: Field, offset: usize, kind: MalformedKind) -> Self {
+        let kind = match kind {
+            MalformedKind::UnexpectedSpace | MalformedKind::TrailingInput => {
+                MalformedKind::InvalidField(field)
+            }
+            other => other,
+        };
+        FieldError {
+            field,
+            offset,
+            kind,
+        }
+    }
+}
+
 macro_rules! string_field {
-    ($(#[$doc:meta])* $name:ident, $field:expr, $rule:path) => {
+    ($(#[$doc:meta])* $name:ident, $field:expr, $rule:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub(crate) String);
@@ -28,8 +46,11 @@ macro_rules! string_field {
             /// Validates `value` against the field's grammar rule.
             pub fn new(value: impl Into<String>) -> Result<Self, FieldError> {
                 let value = value.into();
-                grammar::complete_field(&value, $field, $rule)
-                    .map_err(|(offset, kind)| FieldError { field: $field, offset, kind })
+                let rule: fn(&str) -> Result<(), RuleError> = $rule;
+                match rule(&value) {
+                    Ok(()) => Ok($name(value)),
+                    Err((offset, kind)) => Err(FieldError::lone($field, offset, kind)),
+                }
             }
 
             /// The field as text.
@@ -61,21 +82,21 @@ macro_rules! string_field {
 
 string_field!(
     /// `name = 1*32( ALPHA / DIGIT / "_" / "-" )`: a chat participant.
-    Name, Field::Name, grammar::name
+    Name, Field::Name, |v| chars::check_word(v, Field::Name, Name::MAX_LEN, chars::is_name_char)
 );
 string_field!(
     /// `text = 1*tchar`: free text to the end of the line; any character but controls, and not
     /// starting with a space.
-    Text, Field::Text, grammar::text
+    Text, Field::Text, chars::check_text
 );
 string_field!(
     /// `token = 1*64( %x21-7E )`: the `PING`/`PONG` correlation token.
-    Token, Field::Token, grammar::token
+    Token, Field::Token, |v| chars::check_word(v, Field::Token, Token::MAX_LEN, chars::is_token_char)
 );
 string_field!(
     /// `path = 1*pchar`: a file path as written on the wire. Only its syntax is checked here; the
     /// safety rules (spec §8) are [`crate::path::RelativePath::parse`].
-    PathArg, Field::Path, grammar::path
+    PathArg, Field::Path, |v| chars::check_word(v, Field::Path, usize::MAX, chars::is_pchar)
 );
 
 impl Name {

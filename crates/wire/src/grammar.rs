@@ -9,9 +9,11 @@ use nom::error::{ErrorKind, ParseError};
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
+use crate::chars::{self, RuleError};
 use crate::fields::{ErrorCode, Name, PathArg, Text, Token};
 use crate::malformed::{Field, MalformedKind};
 use crate::message::{ClientMessage, FileHeader, PutHeader, ServerMessage};
+use crate::verb::{ClientVerb, ServerVerb};
 
 /// Where and why a rule failed: `at` is the unparsed rest of the line.
 #[derive(Debug)]
@@ -59,14 +61,10 @@ pub(crate) fn line_text(line: &[u8]) -> Result<&str, (usize, MalformedKind)> {
     }
     let text =
         std::str::from_utf8(line).map_err(|e| (e.valid_up_to(), MalformedKind::InvalidUtf8))?;
-    match line.iter().position(|&b| is_control(b)) {
+    match line.iter().position(|&b| chars::is_control(b)) {
         Some(at) => Err((at, MalformedKind::ControlCharacter(line[at]))),
         None => Ok(text),
     }
-}
-
-fn is_control(b: u8) -> bool {
-    b < 0x20 || b == 0x7F
 }
 
 /// A run of characters up to the next SP or the end of the line (possibly empty).
@@ -94,66 +92,47 @@ fn bounded_word<'a>(
     allowed: fn(char) -> bool,
 ) -> PResult<'a, &'a str> {
     let (rest, w) = word(input)?;
-    if w.is_empty() {
-        return fail(input, MalformedKind::MissingField(field));
+    match chars::check_word(w, field, max, allowed) {
+        Ok(()) => Ok((rest, w)),
+        Err(e) => fail_at(input, e),
     }
-    if let Some((at, _)) = w.char_indices().find(|&(_, c)| !allowed(c)) {
-        return fail(&input[at..], MalformedKind::InvalidField(field));
-    }
-    if let Some((at, _)) = w.char_indices().nth(max) {
-        return fail(&input[at..], MalformedKind::FieldTooLong { field, max });
-    }
-    Ok((rest, w))
+}
+
+/// A rule's error at its offset in `input`.
+fn fail_at<T>(input: &str, (at, kind): RuleError) -> PResult<'_, T> {
+    fail(&input[at..], kind)
 }
 
 /// `name = 1*32( ALPHA / DIGIT / "_" / "-" )`
 pub(crate) fn name(input: &str) -> PResult<'_, Name> {
-    let (rest, w) = bounded_word(input, Field::Name, Name::MAX_LEN, |c| {
-        c.is_ascii_alphanumeric() || c == '_' || c == '-'
-    })?;
+    let (rest, w) = bounded_word(input, Field::Name, Name::MAX_LEN, chars::is_name_char)?;
     Ok((rest, Name(w.to_owned())))
 }
 
 /// `token = 1*64( %x21-7E )`
 pub(crate) fn token(input: &str) -> PResult<'_, Token> {
-    let (rest, w) = bounded_word(input, Field::Token, Token::MAX_LEN, |c| {
-        c.is_ascii_graphic()
-    })?;
+    let (rest, w) = bounded_word(input, Field::Token, Token::MAX_LEN, chars::is_token_char)?;
     Ok((rest, Token(w.to_owned())))
 }
 
 /// `path = 1*pchar`, pchar being any `tchar` but SP.
 pub(crate) fn path(input: &str) -> PResult<'_, PathArg> {
-    let (rest, w) = bounded_word(input, Field::Path, usize::MAX, is_tchar)?;
+    let (rest, w) = bounded_word(input, Field::Path, usize::MAX, chars::is_pchar)?;
     Ok((rest, PathArg(w.to_owned())))
 }
 
 /// `text = 1*tchar`, not starting with SP (that SP would be a doubled separator).
 pub(crate) fn text(input: &str) -> PResult<'_, Text> {
-    if input.is_empty() {
-        return fail(input, MalformedKind::MissingField(Field::Text));
+    match chars::check_text(input) {
+        Ok(()) => Ok(("", Text(input.to_owned()))),
+        Err(e) => fail_at(input, e),
     }
-    if input.starts_with(' ') {
-        return fail(input, MalformedKind::UnexpectedSpace);
-    }
-    if let Some((at, c)) = input.char_indices().find(|&(_, c)| !is_tchar(c)) {
-        let kind = match u8::try_from(c) {
-            Ok(b) if is_control(b) => MalformedKind::ControlCharacter(b),
-            _ => MalformedKind::InvalidField(Field::Text),
-        };
-        return fail(&input[at..], kind);
-    }
-    Ok(("", Text(input.to_owned())))
-}
-
-fn is_tchar(c: char) -> bool {
-    !c.is_ascii_control()
 }
 
 /// `size = "0" / ( %x31-39 *19DIGIT )`
 pub(crate) fn size(input: &str) -> PResult<'_, u128> {
     const MAX_DIGITS: usize = 20;
-    let (rest, w) = bounded_word(input, Field::Size, MAX_DIGITS, |c| c.is_ascii_digit())?;
+    let (rest, w) = bounded_word(input, Field::Size, MAX_DIGITS, chars::is_digit)?;
     if w.len() > 1 && w.starts_with('0') {
         return fail(input, MalformedKind::InvalidField(Field::Size));
     }
@@ -254,18 +233,20 @@ pub(crate) fn client_line(
     line: &str,
 ) -> Result<LineItem<ClientMessage, PutHeader>, GrammarError<'_>> {
     use ClientMessage as C;
-    let (rest, verb) = verb(line)?;
+    let (rest, word) = verb(line)?;
+    let Some(verb) = ClientVerb::parse(word) else {
+        return Err(unknown_verb(line, word));
+    };
     let message = match verb {
-        "HELLO" => C::Hello(whole(rest, field(Field::Name, name))?),
-        "MSG" => C::Msg(whole(rest, field(Field::Text, text))?),
-        "GET" => C::Get(whole(rest, field(Field::Path, path))?),
-        "PUT" => {
+        ClientVerb::Hello => C::Hello(whole(rest, field(Field::Name, name))?),
+        ClientVerb::Msg => C::Msg(whole(rest, field(Field::Text, text))?),
+        ClientVerb::Get => C::Get(whole(rest, field(Field::Path, path))?),
+        ClientVerb::Put => {
             let (path, size) = whole(rest, (field(Field::Path, path), field(Field::Size, size)))?;
             return Ok(LineItem::Header(PutHeader { path }, size));
         }
-        "PING" => C::Ping(whole(rest, |i| optional(i, Field::Token, token))?),
-        "BYE" => C::Bye(whole(rest, |i| optional(i, Field::Text, text))?),
-        other => return Err(unknown_verb(line, other)),
+        ClientVerb::Ping => C::Ping(whole(rest, |i| optional(i, Field::Token, token))?),
+        ClientVerb::Bye => C::Bye(whole(rest, |i| optional(i, Field::Text, text))?),
     };
     Ok(LineItem::Message(message))
 }
@@ -275,51 +256,29 @@ pub(crate) fn server_line(
     line: &str,
 ) -> Result<LineItem<ServerMessage, FileHeader>, GrammarError<'_>> {
     use ServerMessage as S;
-    let (rest, verb) = verb(line)?;
+    let (rest, word) = verb(line)?;
+    let Some(verb) = ServerVerb::parse(word) else {
+        return Err(unknown_verb(line, word));
+    };
     let message = match verb {
-        "WELCOME" => S::Welcome(whole(rest, field(Field::Text, text))?),
-        "OK" => S::Ok(whole(rest, |i| optional(i, Field::Text, text))?),
-        "FROM" => {
+        ServerVerb::Welcome => S::Welcome(whole(rest, field(Field::Text, text))?),
+        ServerVerb::Ok => S::Ok(whole(rest, |i| optional(i, Field::Text, text))?),
+        ServerVerb::From => {
             let (name, text) = whole(rest, (field(Field::Name, name), field(Field::Text, text)))?;
             S::From { name, text }
         }
-        "FILE" => {
+        ServerVerb::File => {
             let size = whole(rest, field(Field::Size, size))?;
             return Ok(LineItem::Header(FileHeader, size));
         }
-        "PONG" => S::Pong(whole(rest, |i| optional(i, Field::Token, token))?),
-        "BYE" => S::Bye(whole(rest, |i| optional(i, Field::Text, text))?),
-        "ERR" => {
+        ServerVerb::Pong => S::Pong(whole(rest, |i| optional(i, Field::Token, token))?),
+        ServerVerb::Bye => S::Bye(whole(rest, |i| optional(i, Field::Text, text))?),
+        ServerVerb::Err => {
             let (code, text) = whole(rest, (field(Field::Code, code), field(Field::Text, text)))?;
             S::Err { code, text }
         }
-        other => return Err(unknown_verb(line, other)),
     };
     Ok(LineItem::Message(message))
-}
-
-/// Runs one field rule over a whole string: how the validating constructors share the grammar.
-pub(crate) fn complete_field<'a, T>(
-    input: &'a str,
-    f: Field,
-    rule: fn(&'a str) -> PResult<'a, T>,
-) -> Result<T, (usize, MalformedKind)> {
-    match rule(input)
-        .map_err(into_error)
-        .and_then(|(rest, v)| end(rest).map_err(into_error).map(|_| v))
-    {
-        Ok(v) => Ok(v),
-        Err(GrammarError { at, kind }) => {
-            // Within a lone field, "more input after it" means a character the field forbids.
-            let kind = match kind {
-                MalformedKind::TrailingInput | MalformedKind::UnexpectedSpace => {
-                    MalformedKind::InvalidField(f)
-                }
-                other => other,
-            };
-            Err((offset_in(input, at), kind))
-        }
-    }
 }
 
 #[cfg(test)]

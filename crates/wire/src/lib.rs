@@ -1,6 +1,9 @@
 //! Messages of the socket-lab/1 protocol (`spec/protocol.md`): their types, their grammar, a
 //! streaming decoder and an encoder.
 //!
+//! Modules, leaves first: `chars` (character rules) and `verb` (the vocabulary) → `fields` →
+//! `message` → `grammar` → `side` → `decode` / `encode`.
+//!
 //! This crate does no I/O. Bytes go in through a [`bytes::BytesMut`] that the caller fills from a
 //! socket; messages come out of a [`Decoder`] (whole messages, payload included) or a
 //! [`PartDecoder`] (payloads handed out in chunks, for constant-memory transfers). Every decode step
@@ -33,6 +36,7 @@
 
 #![warn(missing_docs)]
 
+mod chars;
 #[cfg(feature = "codec")]
 pub mod codec;
 mod decode;
@@ -46,6 +50,8 @@ mod limits;
 mod malformed;
 mod message;
 pub mod path;
+mod side;
+mod verb;
 
 pub use decode::{Decoded, Decoder, Part, PartDecoder, decode_datagram};
 pub use encode::Encode;
@@ -53,4 +59,6 @@ pub use error::{DecodeError, Missing};
 pub use fields::{ErrorCode, FieldError, Name, PathArg, Text, Token};
 pub use limits::Limits;
 pub use malformed::{Field, Malformed, MalformedKind};
-pub use message::{ClientMessage, FileHeader, Message, PutHeader, ServerMessage};
+pub use message::{ClientMessage, FileHeader, PutHeader, ServerMessage};
+pub use side::Message;
+pub use verb::{ClientVerb, ServerVerb};

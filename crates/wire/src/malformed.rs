@@ -72,7 +72,7 @@ impl fmt::Display for MalformedKind {
             }
             MalformedKind::UnknownVerb(verb) => {
                 let upper = verb.to_ascii_uppercase();
-                if upper != *verb && is_known_verb(&upper) {
+                if upper != *verb && crate::verb::is_verb(&upper) {
                     write!(f, "unknown verb `{verb}` (verbs are upper case: `{upper}`)")
                 } else {
                     write!(f, "unknown verb `{verb}`")
@@ -90,24 +90,6 @@ impl fmt::Display for MalformedKind {
             MalformedKind::TrailingBytes => f.write_str("datagram holds more than one message"),
         }
     }
-}
-
-fn is_known_verb(verb: &str) -> bool {
-    matches!(
-        verb,
-        "HELLO"
-            | "MSG"
-            | "GET"
-            | "PUT"
-            | "PING"
-            | "BYE"
-            | "WELCOME"
-            | "OK"
-            | "FROM"
-            | "FILE"
-            | "PONG"
-            | "ERR"
-    )
 }
 
 /// A framed line that broke the grammar. The decoder has consumed it; the stream stays in sync.

@@ -1,9 +1,13 @@
+//! The messages of each side, as values: what the grammar produces and the encoder writes.
+
+use std::borrow::Cow;
 use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::fields::{ErrorCode, Name, PathArg, Text, Token};
-use crate::grammar::{self, GrammarError, LineItem};
+use crate::malformed::Field;
+use crate::verb::{ClientVerb, ServerVerb};
 
 /// A message from client to server (`client-msg`, spec §4.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,57 +85,6 @@ impl FileHeader {
     }
 }
 
-/// One side's messages: [`ClientMessage`] or [`ServerMessage`]. Sealed.
-pub trait Message: Sized + Clone + fmt::Debug + fmt::Display + PartialEq + sealed::Sealed {
-    /// The line of this side's payload-carrying message.
-    type Header: Clone + fmt::Debug + PartialEq;
-}
-
-pub(crate) mod sealed {
-    use super::*;
-
-    /// The grammar hooks a decoder needs; private so the set of sides stays closed.
-    pub trait Sealed: Sized {
-        fn parse_line(
-            line: &str,
-        ) -> Result<LineItem<Self, <Self as Message>::Header>, GrammarError<'_>>
-        where
-            Self: Message;
-        fn with_payload(head: <Self as Message>::Header, payload: Bytes) -> Self
-        where
-            Self: Message;
-    }
-}
-
-impl Message for ClientMessage {
-    type Header = PutHeader;
-}
-
-impl sealed::Sealed for ClientMessage {
-    fn parse_line(line: &str) -> Result<LineItem<Self, PutHeader>, GrammarError<'_>> {
-        grammar::client_line(line)
-    }
-    fn with_payload(head: PutHeader, payload: Bytes) -> Self {
-        ClientMessage::Put {
-            path: head.path,
-            payload,
-        }
-    }
-}
-
-impl Message for ServerMessage {
-    type Header = FileHeader;
-}
-
-impl sealed::Sealed for ServerMessage {
-    fn parse_line(line: &str) -> Result<LineItem<Self, FileHeader>, GrammarError<'_>> {
-        grammar::server_line(line)
-    }
-    fn with_payload(_: FileHeader, payload: Bytes) -> Self {
-        ServerMessage::File(payload)
-    }
-}
-
 /// Writes `[ SP value ]`.
 struct Opt<'a, T>(&'a Option<T>);
 
@@ -174,6 +127,34 @@ impl fmt::Display for ServerMessage {
 }
 
 impl ClientMessage {
+    /// The message's verb.
+    pub fn verb(&self) -> ClientVerb {
+        match self {
+            ClientMessage::Hello(_) => ClientVerb::Hello,
+            ClientMessage::Msg(_) => ClientVerb::Msg,
+            ClientMessage::Get(_) => ClientVerb::Get,
+            ClientMessage::Put { .. } => ClientVerb::Put,
+            ClientMessage::Ping(_) => ClientVerb::Ping,
+            ClientMessage::Bye(_) => ClientVerb::Bye,
+        }
+    }
+
+    /// The value of a field of the line, as written; `None` when the verb has no such field or
+    /// an optional one was left out.
+    pub fn field(&self, field: Field) -> Option<Cow<'_, str>> {
+        use ClientMessage as C;
+        match (self, field) {
+            (C::Hello(name), Field::Name) => Some(name.as_str().into()),
+            (C::Msg(text), Field::Text) | (C::Bye(Some(text)), Field::Text) => {
+                Some(text.as_str().into())
+            }
+            (C::Get(path) | C::Put { path, .. }, Field::Path) => Some(path.as_str().into()),
+            (C::Put { payload, .. }, Field::Size) => Some(payload.len().to_string().into()),
+            (C::Ping(Some(token)), Field::Token) => Some(token.as_str().into()),
+            _ => None,
+        }
+    }
+
     /// The payload that follows the line, if this message carries one.
     pub fn payload(&self) -> Option<&Bytes> {
         match self {
@@ -184,6 +165,37 @@ impl ClientMessage {
 }
 
 impl ServerMessage {
+    /// The message's verb.
+    pub fn verb(&self) -> ServerVerb {
+        match self {
+            ServerMessage::Welcome(_) => ServerVerb::Welcome,
+            ServerMessage::Ok(_) => ServerVerb::Ok,
+            ServerMessage::From { .. } => ServerVerb::From,
+            ServerMessage::File(_) => ServerVerb::File,
+            ServerMessage::Pong(_) => ServerVerb::Pong,
+            ServerMessage::Bye(_) => ServerVerb::Bye,
+            ServerMessage::Err { .. } => ServerVerb::Err,
+        }
+    }
+
+    /// The value of a field of the line, as written; `None` when the verb has no such field or
+    /// an optional one was left out.
+    pub fn field(&self, field: Field) -> Option<Cow<'_, str>> {
+        use ServerMessage as S;
+        match (self, field) {
+            (S::Welcome(text), Field::Text)
+            | (S::Ok(Some(text)) | S::Bye(Some(text)), Field::Text)
+            | (S::From { text, .. } | S::Err { text, .. }, Field::Text) => {
+                Some(text.as_str().into())
+            }
+            (S::From { name, .. }, Field::Name) => Some(name.as_str().into()),
+            (S::File(payload), Field::Size) => Some(payload.len().to_string().into()),
+            (S::Pong(Some(token)), Field::Token) => Some(token.as_str().into()),
+            (S::Err { code, .. }, Field::Code) => Some(code.to_string().into()),
+            _ => None,
+        }
+    }
+
     /// The payload that follows the line, if this message carries one.
     pub fn payload(&self) -> Option<&Bytes> {
         match self {
@@ -199,4 +211,47 @@ pub(crate) fn write_line(dst: &mut BytesMut, line: impl fmt::Display) {
     // Writing to a BytesMut cannot fail: it grows as needed.
     let _ = write!(dst, "{line}");
     dst.put_u8(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbs_and_fields_by_name() {
+        let err = ServerMessage::Err {
+            code: ErrorCode::NOT_FOUND,
+            text: Text::new("no such file").unwrap(),
+        };
+        assert_eq!(err.verb(), ServerVerb::Err);
+        assert_eq!(err.field(Field::Code).as_deref(), Some("404"));
+        assert_eq!(err.field(Field::Text).as_deref(), Some("no such file"));
+        assert_eq!(err.field(Field::Name), None);
+        let pong = ServerMessage::Pong(None);
+        assert_eq!(pong.field(Field::Token), None);
+        let file = ServerMessage::File(Bytes::from_static(b"abc"));
+        assert_eq!(file.field(Field::Size).as_deref(), Some("3"));
+        // Every field a message answers is one its verb declares.
+        for m in [err, pong, file] {
+            for f in [
+                Field::Name,
+                Field::Text,
+                Field::Path,
+                Field::Size,
+                Field::Token,
+                Field::Code,
+            ] {
+                if m.field(f).is_some() {
+                    assert!(m.verb().fields().contains(&f), "{m} {f}");
+                }
+            }
+        }
+        let put = ClientMessage::Put {
+            path: PathArg::new("a.txt").unwrap(),
+            payload: Bytes::from_static(b"hi"),
+        };
+        assert_eq!(put.verb(), ClientVerb::Put);
+        assert_eq!(put.field(Field::Path).as_deref(), Some("a.txt"));
+        assert_eq!(put.field(Field::Size).as_deref(), Some("2"));
+    }
 }
