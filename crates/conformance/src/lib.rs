@@ -1,13 +1,23 @@
 //! The conformance runner for socket-lab/1: loads YAML scenario suites, runs them against any
 //! server by its address, and reports a verdict per scenario and requirement.
 //!
-//! The layout follows the runner's data flow: `scenario` (format, model, loader with
-//! diagnostics) → `engine` (connections, steps, matching, the run loop) → `report` (one module
-//! per output format). `target` starts the built-in reference server; `files` writes the files a
-//! server must hold. The binary (`main.rs`) is a thin CLI over these.
+//! The modules follow the data:
+//!
+//! ```text
+//! scenario/  YAML text ──load──▶ model (Suite, Scenario, Step)        what to run
+//! engine/    model ──run against a target──▶ outcome                  connections, deadlines, matching
+//! outcome/   RunReport, ScenarioReport, StepFailure                   what happened, as data
+//! report/    outcome ──▶ human | json | junit | tap | gradescope      the only place with words
+//! ```
+//!
+//! `target` starts the built-in reference server (feature `builtin`); `files` writes the files a
+//! server must hold; `exit` is the binary's exit-code table. The binary (`main.rs`) only handles
+//! arguments.
 
 pub mod engine;
+pub mod exit;
 pub mod files;
+pub mod outcome;
 pub mod report;
 pub mod scenario;
 pub mod target;
@@ -42,16 +52,4 @@ fn shorten(path: &Path) -> PathBuf {
         Ok(rel) => rel.to_path_buf(),
         Err(_) => abs,
     }
-}
-
-/// Exit codes of the `conformance` binary.
-pub mod exit {
-    /// Every scenario passed.
-    pub const PASSED: i32 = 0;
-    /// Some scenario failed or could not run.
-    pub const FAILED: i32 = 1;
-    /// A scenario file is invalid, or the command line is wrong.
-    pub const INVALID: i32 = 2;
-    /// The target could not be reached at all.
-    pub const UNREACHABLE: i32 = 3;
 }

@@ -5,10 +5,11 @@ mod common;
 
 use common::{core_suite, one_at_a_time};
 use conformance::engine::{RunOptions, Target, run_suite};
-use conformance::report::Status;
+use conformance::outcome::Status;
+use conformance::report::words;
 use conformance::target::BuiltIn;
 
-fn run(jobs: usize) -> conformance::report::RunReport {
+fn run(jobs: usize) -> conformance::outcome::RunReport {
     let _serial = one_at_a_time();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -35,7 +36,7 @@ fn run(jobs: usize) -> conformance::report::RunReport {
     })
 }
 
-fn assert_all_pass(report: &conformance::report::RunReport) {
+fn assert_all_pass(report: &conformance::outcome::RunReport) {
     let bad: Vec<String> = report
         .scenarios
         .iter()
@@ -45,7 +46,9 @@ fn assert_all_pass(report: &conformance::report::RunReport) {
                 "{} {:?}: {:?}",
                 r.id,
                 r.status,
-                r.failure.as_ref().map(|f| (&f.expected, &f.got))
+                r.failure
+                    .as_ref()
+                    .map(|f| (words::expected(&f.expected), words::got(f)))
             )
         })
         .collect();

@@ -6,7 +6,8 @@ mod common;
 
 use common::{StudentServer, one_at_a_time, repo, run_with};
 use conformance::engine::RunOptions;
-use conformance::report::{self, RunReport, human};
+use conformance::outcome::RunReport;
+use conformance::report::{self, human};
 
 fn run(defect: &str, ids: &[&str]) -> RunReport {
     let _serial = one_at_a_time();

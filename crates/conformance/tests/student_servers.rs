@@ -5,7 +5,8 @@
 mod common;
 
 use common::{StudentServer, core_suite, ids_with, one_at_a_time, run_core};
-use conformance::report::Status;
+use conformance::outcome::Status;
+use conformance::report::words;
 
 /// Scenarios that run here: not `slow` (the self-test stays short).
 fn runnable() -> Vec<String> {
@@ -41,9 +42,14 @@ fn check(defect: Option<&str>, jobs: usize, scale: f64, failed: Vec<String>, not
             .scenarios
             .iter()
             .filter_map(|r| {
-                r.failure
-                    .as_ref()
-                    .map(|f| format!("{}: expected {} / got {}", r.id, f.expected, f.got))
+                r.failure.as_ref().map(|f| {
+                    format!(
+                        "{}: expected {} / got {}",
+                        r.id,
+                        words::expected(&f.expected),
+                        words::got(f)
+                    )
+                })
             })
             .collect::<Vec<_>>()
             .join("\n")

@@ -1,7 +1,6 @@
 //! A scenario's connection to the target: bounded reads, a deadline on every operation, and a
 //! transcript of what crossed the wire.
 
-use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,7 +11,6 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 use wire::{Decoded, Decoder, Limits, Malformed, ServerMessage, decode_datagram};
 
-use crate::report::{Direction, TranscriptEntry};
 use crate::scenario::CloseKind;
 
 /// What the harness accepts from a server: generous, but bounded, so a flooding or lying server
@@ -23,7 +21,7 @@ pub const HARNESS_LIMITS: Limits = Limits {
 };
 
 /// Bytes of a received item kept for reports.
-const SHOWN_BYTES: usize = 256;
+const SHOWN_BYTES: usize = crate::outcome::Excerpt::MAX;
 
 /// The next thing that happened on a connection.
 #[derive(Debug)]
@@ -34,54 +32,37 @@ pub enum Event {
     Malformed(Malformed),
     /// The server closed the connection.
     Closed(CloseKind),
-    /// Nothing complete arrived before the deadline; `partial` is what did arrive.
-    Timeout { partial: Bytes },
+    /// Nothing complete arrived before the deadline; `partial` is the first of what did arrive,
+    /// `len` how much.
+    Timeout { partial: Bytes, len: usize },
     /// The stream cannot be read any further (a limit, truncation, or a socket error).
     Broken(String),
 }
 
-/// The record of one scenario's traffic, bounded: the most recent entries are kept.
-#[derive(Debug, Default)]
-pub struct Transcript {
-    entries: VecDeque<TranscriptEntry>,
-    dropped: usize,
+/// How a send ended that did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Every byte was taken.
+    All,
+    /// The server closed the connection after taking this many bytes.
+    ClosedAfter(u64),
 }
 
-impl Transcript {
-    const MAX: usize = 80;
-
-    pub fn push(&mut self, conn: &str, direction: Direction, bytes: &[u8]) {
-        let mut shown = wire::escape::escape(&bytes[..bytes.len().min(SHOWN_BYTES)]);
-        if bytes.len() > SHOWN_BYTES {
-            shown += &format!("... ({} bytes in all)", bytes.len());
-        }
-        self.note(conn, direction, shown);
-    }
-
-    pub fn note(&mut self, conn: &str, direction: Direction, text: String) {
-        if self.entries.len() == Self::MAX {
-            self.entries.pop_front();
-            self.dropped += 1;
-        }
-        self.entries.push_back(TranscriptEntry {
-            conn: conn.to_owned(),
-            direction,
-            bytes: text,
-        });
-    }
-
-    pub fn into_entries(self) -> Vec<TranscriptEntry> {
-        let mut out = Vec::with_capacity(self.entries.len() + 1);
-        if self.dropped > 0 {
-            out.push(TranscriptEntry {
-                conn: String::new(),
-                direction: Direction::Note,
-                bytes: format!("({} earlier entries not shown)", self.dropped),
-            });
-        }
-        out.extend(self.entries);
-        out
-    }
+/// How a send failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// The deadline passed with this many bytes taken.
+    NotTaken {
+        /// Bytes the server took.
+        taken: u64,
+    },
+    /// A write failed otherwise.
+    Failed {
+        /// Bytes the server took.
+        taken: u64,
+        /// The error.
+        error: String,
+    },
 }
 
 /// A TCP or UDP connection to the target.
@@ -141,45 +122,48 @@ impl Conn {
     }
 
     /// Writes `chunks` in order, pausing between them; UDP sends each chunk as a datagram.
-    /// `Ok(Some(note))` when the server closed the connection before taking everything.
+    /// A server that closes the connection before taking everything is not a failure of the
+    /// send (it may answer `ERR 413` or `BYE` and close): the next expect sees the close.
     pub async fn send(
         &mut self,
         chunks: &[Bytes],
         pause: Duration,
         deadline: Instant,
-    ) -> Result<Option<String>, String> {
-        let mut sent = 0usize;
+    ) -> Result<Sent, SendError> {
+        let mut taken = 0u64;
         for (i, chunk) in chunks.iter().enumerate() {
             if i > 0 && !pause.is_zero() {
                 tokio::time::sleep(pause).await;
             }
             let result = match self {
-                Conn::Tcp(c) => timeout_at(deadline, c.write_reading(chunk)).await,
+                Conn::Tcp(c) => timeout_at(deadline, c.write_reading(chunk, &mut taken)).await,
                 Conn::Udp(s) => {
-                    timeout_at(deadline, async { s.send(chunk).await.map(|_| ()) }).await
+                    timeout_at(deadline, async {
+                        s.send(chunk).await?;
+                        taken += chunk.len() as u64;
+                        Ok(())
+                    })
+                    .await
                 }
             };
             match result {
-                Ok(Ok(())) => sent += chunk.len(),
-                // A server may close mid-send (413, BYE): not a failure of the send itself. The
-                // next expect step sees the reply read meanwhile, then the close.
+                Ok(Ok(())) => {}
                 Ok(Err(e)) if close_kind(&e).is_some() => {
                     if let Conn::Tcp(c) = self {
                         c.closed.get_or_insert(CloseKind::Reset);
                     }
-                    return Ok(Some(format!(
-                        "the server closed the connection after {sent} bytes of this send"
-                    )));
+                    return Ok(Sent::ClosedAfter(taken));
                 }
-                Ok(Err(e)) => return Err(format!("writing failed after {sent} bytes: {e}")),
-                Err(_) => {
-                    return Err(format!(
-                        "the server stopped reading: only {sent} bytes of this send were taken before the deadline"
-                    ));
+                Ok(Err(e)) => {
+                    return Err(SendError::Failed {
+                        taken,
+                        error: e.to_string(),
+                    });
                 }
+                Err(_) => return Err(SendError::NotTaken { taken }),
             }
         }
-        Ok(None)
+        Ok(Sent::All)
     }
 
     /// Shuts down the writing half (sends FIN).
@@ -208,6 +192,7 @@ impl Conn {
                 match timeout_at(deadline, s.recv(&mut buf)).await {
                     Err(_) => Event::Timeout {
                         partial: Bytes::new(),
+                        len: 0,
                     },
                     Ok(Err(e)) if e.kind() == ErrorKind::ConnectionRefused => Event::Broken(
                         "the target's UDP port is unreachable: is it serving UDP?".to_owned(),
@@ -280,7 +265,8 @@ const READ_AHEAD: usize = 16 * 1024 * 1024;
 impl TcpConn {
     /// Writes `chunk` whole while reading what the server sends meanwhile (up to
     /// [`READ_AHEAD`]), so a server that answers while it reads never deadlocks the harness.
-    async fn write_reading(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+    /// `taken` counts the bytes as the kernel takes them.
+    async fn write_reading(&mut self, chunk: &[u8], taken: &mut u64) -> std::io::Result<()> {
         let (mut rd, mut wr) = self.stream.split();
         let mut written = 0;
         while written < chunk.len() {
@@ -291,7 +277,10 @@ impl TcpConn {
             tokio::select! {
                 n = wr.write(&chunk[written..]) => match n? {
                     0 => return Err(std::io::Error::from(ErrorKind::WriteZero)),
-                    n => written += n,
+                    n => {
+                        written += n;
+                        *taken += n as u64;
+                    }
                 },
                 r = rd.read_buf(&mut self.buf), if reading => match r {
                     Ok(0) => self.closed = Some(CloseKind::Fin),
@@ -309,6 +298,7 @@ impl TcpConn {
         match timeout_at(deadline, self.stream.read_buf(&mut self.buf)).await {
             Err(_) => Err(Event::Timeout {
                 partial: Bytes::copy_from_slice(&self.buf[..self.buf.len().min(SHOWN_BYTES)]),
+                len: self.buf.len(),
             }),
             Ok(Ok(0)) => {
                 self.closed = Some(CloseKind::Fin);

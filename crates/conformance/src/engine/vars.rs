@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use rand::{Rng, RngExt, SeedableRng, rngs::StdRng};
 
-use crate::scenario::VarKind;
+use crate::scenario::{VarKind, VarSource};
 
 /// A variable's value.
 #[derive(Debug, Clone)]
@@ -81,19 +81,20 @@ impl Vars {
         self.values.insert(name.to_owned(), Value::Text(value));
     }
 
-    /// A text variable, for template rendering.
-    pub fn text(&self, name: &str) -> Option<String> {
-        match self.values.get(name)? {
-            Value::Text(t) => Some(t.clone()),
-            Value::Bytes(_) => None,
-        }
-    }
-
-    /// A bytes variable.
+    /// A variable's bytes (a text variable's as UTF-8).
     pub fn bytes(&self, name: &str) -> Option<Bytes> {
         match self.values.get(name)? {
             Value::Bytes(b) => Some(b.clone()),
             Value::Text(t) => Some(Bytes::from(t.clone().into_bytes())),
+        }
+    }
+}
+
+impl VarSource for Vars {
+    fn value(&self, name: &str) -> Option<&[u8]> {
+        match self.values.get(name)? {
+            Value::Text(t) => Some(t.as_bytes()),
+            Value::Bytes(b) => Some(b),
         }
     }
 }

@@ -10,7 +10,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{RunReport, Status, human};
+use super::human;
+use crate::outcome::{RunReport, Status};
 
 #[derive(Serialize)]
 struct Results {

@@ -16,11 +16,13 @@
 
 use std::io::{self, Write};
 
-use super::{Direction, RunReport, ScenarioReport, Status};
+use super::words;
+use crate::outcome::{RunReport, ScenarioReport, Status, StepFailure, Traffic};
 
 /// ANSI styling, or none.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Whether to colour the output.
     pub color: bool,
 }
 
@@ -33,7 +35,7 @@ impl Style {
         }
     }
     fn status(self, s: Status) -> String {
-        let word = format!("{:<7}", s.as_str());
+        let word = format!("{:<7}", words::status(s));
         match s {
             Status::Passed => self.paint("32", &word),
             Status::Failed | Status::Error => self.paint("1;31", &word),
@@ -76,35 +78,59 @@ pub fn failure_block(r: &ScenarioReport, style: Style) -> String {
     let mut out = String::new();
     out += &format!(
         "\n{} {}: {} [{}]\n",
-        style.paint("1;31", r.status.as_str()),
+        style.paint("1;31", words::status(r.status)),
         style.paint("1", &r.id),
         r.title,
         r.requirements.join(", ")
     );
     out += &format!("  at {}, step {}: {}\n", f.location, f.step, f.action);
-    out += &format!("  expected: {}\n", f.expected);
-    out += &format!("       got: {}\n", f.got);
-    if let Some(b) = &f.bytes {
+    out += &source(f);
+    out += &format!("  expected: {}\n", words::expected(&f.expected));
+    out += &format!("       got: {}\n", words::got(f));
+    if let Some(b) = words::received(f) {
         out += &format!("     bytes: {b}\n");
     }
-    if let Some(h) = &f.hexdump {
+    if let Some(h) = words::received_hexdump(f) {
         for l in h.lines() {
             out += &format!("            {l}\n");
         }
     }
-    if !f.transcript.is_empty() {
-        out += "  transcript:\n";
-        for e in &f.transcript {
-            let arrow = match e.direction {
-                Direction::Sent => style.paint("36", "->"),
-                Direction::Received => style.paint("35", "<-"),
-                Direction::Note => "  ".to_owned(),
-            };
-            out += &format!("    {:<12} {arrow} {}\n", e.conn, e.bytes);
-        }
-    }
+    out += &transcript(f, style);
     if let Some(h) = &r.hint {
         out += &format!("  hint: {h}\n");
+    }
+    out
+}
+
+/// The step's source line, with a caret under where it starts.
+fn source(f: &StepFailure) -> String {
+    if f.source_line.is_empty() {
+        return String::new();
+    }
+    let number = f.location.line.to_string();
+    let pad = " ".repeat(number.len());
+    let caret = " ".repeat(f.location.column.saturating_sub(1) as usize);
+    format!(
+        "    {number} | {}\n    {pad} | {caret}^\n",
+        f.source_line.trim_end()
+    )
+}
+
+fn transcript(f: &StepFailure, style: Style) -> String {
+    if f.transcript.is_empty() {
+        return String::new();
+    }
+    let mut out = "  transcript:\n".to_owned();
+    for e in &f.transcript {
+        let (arrow, text) = match &e.traffic {
+            Traffic::Sent(x) => (style.paint("36", "->"), words::excerpt(x)),
+            Traffic::Received(x) => (style.paint("35", "<-"), words::excerpt(x)),
+            Traffic::Observed { observation } => {
+                ("  ".to_owned(), words::observed(observation, None))
+            }
+            Traffic::Note { text } => ("  ".to_owned(), text.clone()),
+        };
+        out += &format!("    {:<12} {arrow} {text}\n", e.conn);
     }
     out
 }

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{RunReport, Status, human};
+use super::{human, words};
+use crate::outcome::{RunReport, Status};
 
 /// Writes the report as JUnit XML.
 pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
@@ -39,7 +40,9 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
                     Some(f) => {
                         s.set_message(format!(
                             "{}: expected {}, got {}",
-                            f.action, f.expected, f.got
+                            f.action,
+                            words::expected(&f.expected),
+                            words::got(f)
                         ));
                         s.set_type(if r.status == Status::Failed {
                             "wrong answer"
@@ -49,8 +52,8 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
                         s.set_description(format!(
                             "at {}\nexpected: {}\n     got: {}\n{}",
                             f.location,
-                            f.expected,
-                            f.got,
+                            words::expected(&f.expected),
+                            words::got(f),
                             r.hint.clone().unwrap_or_default()
                         ));
                     }

@@ -12,7 +12,8 @@
 
 use std::io::{self, Write};
 
-use super::{RunReport, Status};
+use super::words;
+use crate::outcome::{RunReport, Status};
 
 fn yaml_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
@@ -36,12 +37,16 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
                 writeln!(w, "not ok {n} - {name}")?;
                 writeln!(w, "  ---")?;
                 if let Some(f) = &r.failure {
-                    writeln!(w, "  at: {}", yaml_string(&f.location))?;
+                    writeln!(w, "  at: {}", yaml_string(&f.location.to_string()))?;
                     writeln!(w, "  step: {}", yaml_string(&f.action))?;
-                    writeln!(w, "  expected: {}", yaml_string(&f.expected))?;
-                    writeln!(w, "  got: {}", yaml_string(&f.got))?;
-                    if let Some(b) = &f.bytes {
-                        writeln!(w, "  bytes: {}", yaml_string(b))?;
+                    writeln!(
+                        w,
+                        "  expected: {}",
+                        yaml_string(&words::expected(&f.expected))
+                    )?;
+                    writeln!(w, "  got: {}", yaml_string(&words::got(f)))?;
+                    if let Some(b) = words::received(f) {
+                        writeln!(w, "  bytes: {}", yaml_string(&b))?;
                     }
                 }
                 if let Some(reason) = &r.reason {

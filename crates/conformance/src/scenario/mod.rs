@@ -1,9 +1,9 @@
-//! Scenario suites: the YAML format (`raw`), its validated model (`model`) and the loader that
-//! checks one against the other (`load`).
+//! Scenario suites: the YAML shapes (`raw`), the validated model (`model`) and the loader that
+//! turns one into the other (`load`), with located diagnostics.
 
 pub mod load;
 pub mod model;
 mod raw;
 
-pub use load::{LoadErrors, ScenarioError, check_files, load_scenario_file, load_suite};
+pub use load::{LoadErrors, ScenarioError, Source, check_files, load_suite, load_suite_from};
 pub use model::*;

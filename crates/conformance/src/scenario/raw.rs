@@ -72,15 +72,14 @@ pub(crate) struct RawStep {
     pub on: Option<Spanned<String>>,
     pub payload: Option<Spanned<RawPayload>>,
     pub split: Option<Spanned<RawSplit>>,
-    pub pause_between: Option<u64>,
-    pub timeout: Option<u64>,
-    pub repeat: Option<u32>,
+    pub pause_between: Option<Spanned<u64>>,
+    pub timeout: Option<Spanned<u64>>,
+    pub repeat: Option<Spanned<u32>>,
     pub name: Option<Spanned<RawFieldMatcher>>,
     pub text: Option<Spanned<RawFieldMatcher>>,
     pub token: Option<Spanned<RawFieldMatcher>>,
     pub code: Option<Spanned<RawFieldMatcher>>,
-    #[serde(default)]
-    pub capture: BTreeMap<String, Spanned<String>>,
+    pub capture: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]

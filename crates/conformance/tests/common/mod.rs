@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use conformance::engine::{RunOptions, Target, run_suite};
-use conformance::report::RunReport;
+use conformance::outcome::RunReport;
 use conformance::scenario::{Suite, load_suite};
 
 pub fn repo() -> PathBuf {
@@ -115,7 +115,7 @@ pub fn run_with(addr: SocketAddr, opts: RunOptions) -> RunReport {
     runtime.block_on(run_suite(core_suite(), &target, &opts, |_| {}))
 }
 /// The ids of the scenarios with `status`, in suite order.
-pub fn ids_with(report: &RunReport, status: conformance::report::Status) -> Vec<String> {
+pub fn ids_with(report: &RunReport, status: conformance::outcome::Status) -> Vec<String> {
     report
         .scenarios
         .iter()

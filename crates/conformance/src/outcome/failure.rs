@@ -1,0 +1,213 @@
+//! A failed step, as facts: what it expected, what was observed instead, which part differed.
+
+use bytes::Bytes;
+use serde::Serialize;
+use wire::{Field, ServerVerb};
+
+use super::TranscriptEntry;
+use crate::scenario::{CloseKind, Location};
+
+/// Where and how a scenario failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepFailure {
+    /// 1-based step number.
+    pub step: usize,
+    /// Where the step is written.
+    pub location: Location,
+    /// The line of the scenario file the step starts on.
+    pub source_line: String,
+    /// What the step did, e.g. `expect on alice`.
+    pub action: String,
+    /// What the step needed.
+    pub expected: Expected,
+    /// What happened instead.
+    pub observed: Observation,
+    /// For a message or close that arrived: which part did not match, per alternative.
+    pub mismatches: Vec<Mismatch>,
+    /// The bytes that came back, when there were any.
+    #[serde(serialize_with = "crate::report::json::escaped_opt")]
+    pub received: Option<Bytes>,
+    /// The scenario's traffic up to the failure.
+    pub transcript: Vec<TranscriptEntry>,
+}
+
+/// What a step needed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Expected {
+    /// One of these, each described in words (variables substituted).
+    OneOf {
+        /// The alternatives.
+        alternatives: Vec<String>,
+    },
+    /// Exactly these bytes next.
+    Bytes {
+        /// The bytes.
+        #[serde(serialize_with = "crate::report::json::escaped")]
+        bytes: Bytes,
+    },
+    /// Bytes up to a delimiter, matching a pattern if one is given.
+    Until {
+        /// Where the bytes end.
+        #[serde(serialize_with = "crate::report::json::escaped")]
+        delimiter: Bytes,
+        /// The regex they must match.
+        pattern: Option<String>,
+    },
+    /// A `PONG` before anything else (the barrier).
+    Pong,
+    /// Nothing at all for a while.
+    Silence {
+        /// How long.
+        window_ms: u64,
+    },
+    /// The program to take the bytes of a send.
+    Taken,
+    /// A connection to open.
+    Connected {
+        /// The connection's name.
+        conn: String,
+        /// Where to.
+        addr: String,
+    },
+    /// The writing half to shut down.
+    HalfClosed,
+}
+
+/// What happened instead.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Observation {
+    /// A server message arrived.
+    Message {
+        /// Its line, as decoded (payload excluded).
+        line: String,
+        /// Its payload's size, if it has one.
+        payload: Option<u64>,
+    },
+    /// A line that is not a valid server message.
+    Malformed {
+        /// What is wrong with it.
+        why: String,
+        /// Its offset in the stream.
+        offset: u64,
+    },
+    /// The program closed the connection.
+    Closed {
+        /// How.
+        how: CloseKind,
+    },
+    /// Nothing arrived before the deadline.
+    Nothing,
+    /// Bytes arrived, but no whole message before the deadline (the first are `received`).
+    Incomplete {
+        /// How many bytes arrived.
+        len: u64,
+    },
+    /// The stream cannot be read any further: a limit, truncation, a socket error.
+    Broken {
+        /// Why.
+        why: String,
+    },
+    /// Raw bytes that do not match (they are `received`).
+    Bytes,
+    /// The program did not take the bytes of a send before the deadline.
+    NotTaken {
+        /// How many it took.
+        taken: u64,
+    },
+    /// A write failed.
+    WriteFailed {
+        /// How many bytes were taken before.
+        taken: u64,
+        /// The error.
+        error: String,
+    },
+    /// The connection could not be opened.
+    ConnectFailed {
+        /// The error.
+        error: String,
+    },
+    /// The writing half could not be shut down.
+    HalfCloseFailed {
+        /// The error.
+        error: String,
+    },
+}
+
+/// Which part of what arrived did not match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Mismatch {
+    /// Another verb.
+    Verb {
+        /// What arrived.
+        #[serde(serialize_with = "crate::report::json::display")]
+        got: ServerVerb,
+        /// What was expected.
+        #[serde(serialize_with = "crate::report::json::display")]
+        want: ServerVerb,
+    },
+    /// A field that must be there is not.
+    FieldMissing {
+        /// Which.
+        #[serde(serialize_with = "crate::report::json::display")]
+        field: Field,
+    },
+    /// A field that must be absent is there.
+    FieldPresent {
+        /// Which.
+        #[serde(serialize_with = "crate::report::json::display")]
+        field: Field,
+        /// Its value.
+        got: String,
+    },
+    /// A field has another value.
+    FieldDiffers {
+        /// Which.
+        #[serde(serialize_with = "crate::report::json::display")]
+        field: Field,
+        /// Its value.
+        got: String,
+        /// The expected value.
+        want: String,
+    },
+    /// A field does not match a pattern.
+    FieldPattern {
+        /// Which.
+        #[serde(serialize_with = "crate::report::json::display")]
+        field: Field,
+        /// Its value.
+        got: String,
+        /// The regex, as written.
+        pattern: String,
+    },
+    /// The payload has another size.
+    PayloadSize {
+        /// Its size.
+        got: u64,
+        /// The expected size.
+        want: u64,
+    },
+    /// The payload differs from a byte on.
+    PayloadByte {
+        /// The first differing byte's offset.
+        offset: u64,
+        /// That byte.
+        got: u8,
+        /// The expected byte.
+        want: u8,
+    },
+    /// The payload's SHA-256 differs.
+    PayloadDigest {
+        /// Its digest, hex.
+        got: String,
+        /// The expected digest.
+        want: String,
+    },
+    /// The connection closed, but not in the expected way.
+    Close {
+        /// How it closed.
+        got: CloseKind,
+    },
+}

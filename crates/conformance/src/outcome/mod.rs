@@ -1,0 +1,129 @@
+//! What a run found, as data: a verdict per scenario, and for a failure the step, what it
+//! expected, what was observed, which part differed and the traffic so far. The engine builds
+//! these; `report` is the one place that turns them into words.
+//!
+//! A failed expectation is a verdict on the server (`failed`); a scenario the harness could not
+//! run is `error`; scenarios after the server went down are `not_run`, not a wall of failures.
+
+mod failure;
+mod transcript;
+
+pub use failure::{Expected, Mismatch, Observation, StepFailure};
+pub use transcript::{Excerpt, Traffic, TranscriptEntry};
+
+use serde::Serialize;
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// The suite's name.
+    pub suite: String,
+    /// The suite's one-line description.
+    pub suite_title: String,
+    /// The graded server's address, and what it is.
+    pub target: String,
+    /// The seed of the per-run random values (`--seed` replays it).
+    pub seed: u64,
+    /// The deadline multiplier.
+    pub timeout_scale: f64,
+    /// Wall time of the run.
+    pub duration_ms: u64,
+    /// Why nothing could be run, if the target never answered.
+    pub unreachable: Option<String>,
+    /// One entry per selected scenario, in suite order.
+    pub scenarios: Vec<ScenarioReport>,
+    /// Counts and points.
+    pub summary: Summary,
+}
+
+/// One scenario's verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    /// The scenario's id.
+    pub id: String,
+    /// What it checks.
+    pub title: String,
+    /// The scenario file.
+    pub file: String,
+    /// The line of its `id`.
+    pub line: u64,
+    /// Spec requirement IDs it checks.
+    pub requirements: Vec<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// Points earned: all or nothing.
+    pub points: u32,
+    /// Points it is worth.
+    pub max_points: u32,
+    /// The verdict.
+    pub status: Status,
+    /// Wall time.
+    pub duration_ms: u64,
+    /// For `failed`: what went wrong, where.
+    pub failure: Option<StepFailure>,
+    /// For `error`, `skipped` and `not_run`: why.
+    pub reason: Option<String>,
+    /// What to fix, shown with a failure: the failing step's hint, else the scenario's.
+    pub hint: Option<String>,
+}
+
+/// A scenario's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Every step passed.
+    Passed,
+    /// A step failed: a verdict on the server.
+    Failed,
+    /// The harness could not run the scenario (not the server's fault).
+    Error,
+    /// Not selected for this target (e.g. UDP scenarios without `--udp`).
+    Skipped,
+    /// Not run because the server had stopped answering.
+    NotRun,
+}
+
+/// Counts and points of a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Scenarios that passed.
+    pub passed: usize,
+    /// Scenarios that failed.
+    pub failed: usize,
+    /// Scenarios the harness could not run.
+    pub errors: usize,
+    /// Scenarios skipped.
+    pub skipped: usize,
+    /// Scenarios not run: the server was down.
+    pub not_run: usize,
+    /// Points earned.
+    pub points: u32,
+    /// Points of the counted scenarios.
+    pub max_points: u32,
+}
+
+impl Summary {
+    /// Tallies the scenarios. Skipped scenarios do not count towards the maximum.
+    pub fn of(scenarios: &[ScenarioReport]) -> Summary {
+        let mut s = Summary::default();
+        for r in scenarios {
+            match r.status {
+                Status::Passed => s.passed += 1,
+                Status::Failed => s.failed += 1,
+                Status::Error => s.errors += 1,
+                Status::Skipped => s.skipped += 1,
+                Status::NotRun => s.not_run += 1,
+            }
+            if r.status != Status::Skipped {
+                s.points += r.points;
+                s.max_points += r.max_points;
+            }
+        }
+        s
+    }
+
+    /// Whether every counted scenario passed.
+    pub fn all_passed(&self) -> bool {
+        self.failed == 0 && self.errors == 0 && self.not_run == 0
+    }
+}

@@ -1,0 +1,178 @@
+//! The one place where outcomes become words: bytes escaped and hexdumped, observations,
+//! mismatches and expectations said in a sentence. Every report format uses these.
+
+use bytes::Bytes;
+
+use crate::outcome::{Excerpt, Expected, Mismatch, Observation, Status, StepFailure};
+use crate::scenario::CloseKind;
+
+/// Bytes in the spec's escaped notation (`\n`, `\r`, `\\`, `\xHH`).
+pub fn escape(bytes: &[u8]) -> String {
+    wire::escape::escape(bytes)
+}
+
+/// An excerpt escaped, with the full length when it was cut.
+pub fn excerpt(e: &Excerpt) -> String {
+    let mut shown = escape(&e.bytes);
+    if e.is_cut() {
+        shown += &format!("... ({} bytes in all)", e.len);
+    }
+    shown
+}
+
+/// Whether bytes read as plain text (no hexdump needed).
+pub fn is_plain(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes)
+        .is_ok_and(|s| !s.chars().any(|c| c.is_control() && c != '\n' && c != '\r'))
+}
+
+/// A classic 16-bytes-a-line hexdump of at most `max` bytes.
+pub fn hexdump(bytes: &[u8], max: usize) -> String {
+    let mut out = String::new();
+    for (i, row) in bytes[..bytes.len().min(max)].chunks(16).enumerate() {
+        let hex: Vec<String> = row.iter().map(|b| format!("{b:02x}")).collect();
+        let ascii: String = row
+            .iter()
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    char::from(b)
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        out += &format!("{:08x}  {:<47}  |{ascii}|\n", i * 16, hex.join(" "));
+    }
+    if bytes.len() > max {
+        out += &format!("... {} more bytes\n", bytes.len() - max);
+    }
+    out
+}
+
+/// A status as a short word.
+pub fn status(s: Status) -> &'static str {
+    match s {
+        Status::Passed => "pass",
+        Status::Failed => "FAIL",
+        Status::Error => "ERROR",
+        Status::Skipped => "skip",
+        Status::NotRun => "not run",
+    }
+}
+
+/// How a connection closed.
+pub fn close(k: CloseKind) -> &'static str {
+    match k {
+        CloseKind::Fin => "FIN (orderly close)",
+        CloseKind::Reset => "reset (RST)",
+        CloseKind::Any => "close",
+    }
+}
+
+/// What a step needed.
+pub fn expected(e: &Expected) -> String {
+    match e {
+        Expected::OneOf { alternatives } => alternatives.join("\n        or: "),
+        Expected::Bytes { bytes } => format!("the bytes `{}`", escape(bytes)),
+        Expected::Until {
+            delimiter,
+            pattern: Some(p),
+        } => format!("bytes matching /{p}/ up to `{}`", escape(delimiter)),
+        Expected::Until {
+            delimiter,
+            pattern: None,
+        } => format!("bytes up to `{}`", escape(delimiter)),
+        Expected::Pong => "PONG, before anything else (the PING barrier)".to_owned(),
+        Expected::Silence { window_ms } => format!("nothing at all for {window_ms} ms"),
+        Expected::Taken => "the server to read what was sent".to_owned(),
+        Expected::Connected { conn, addr } => format!("to connect `{conn}` to {addr}"),
+        Expected::HalfClosed => "to half-close".to_owned(),
+    }
+}
+
+/// What happened instead; `received` are the bytes that came with it.
+pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
+    match o {
+        Observation::Message {
+            line,
+            payload: Some(n),
+        } => format!("{line} <{n} bytes>"),
+        Observation::Message {
+            line,
+            payload: None,
+        } => line.clone(),
+        Observation::Malformed { why, offset } => format!(
+            "a line that is not a valid server message: {why} (byte {offset} of the stream)"
+        ),
+        Observation::Closed { how } => {
+            format!("the server closed the connection ({})", close(*how))
+        }
+        Observation::Nothing => "nothing, before the deadline".to_owned(),
+        Observation::Incomplete { len } => {
+            format!("{len} bytes with no line end, then nothing before the deadline")
+        }
+        Observation::Broken { why } => why.clone(),
+        Observation::Bytes => format!("`{}`", escape(received.map_or(&[][..], |b| b))),
+        Observation::NotTaken { taken } => format!(
+            "the server stopped reading: only {taken} bytes of this send were taken before the deadline"
+        ),
+        Observation::WriteFailed { taken, error } => {
+            format!("writing failed after {taken} bytes: {error}")
+        }
+        Observation::ConnectFailed { error } => format!("could not connect: {error}"),
+        Observation::HalfCloseFailed { error } => error.clone(),
+    }
+}
+
+/// Which part did not match.
+pub fn mismatch(m: &Mismatch) -> String {
+    match m {
+        Mismatch::Verb { got, want } => format!("the verb is {got}, not {want}"),
+        Mismatch::FieldMissing { field } => format!("its {field} is missing"),
+        Mismatch::FieldPresent { field, got } => {
+            format!("its {field} has `{got}`, where nothing was expected")
+        }
+        Mismatch::FieldDiffers { field, got, want } => {
+            format!("its {field} is `{got}`, not `{want}`")
+        }
+        Mismatch::FieldPattern {
+            field,
+            got,
+            pattern,
+        } => format!("its {field} `{got}` does not match /{pattern}/"),
+        Mismatch::PayloadSize { got, want } => format!("its payload has {got} bytes, not {want}"),
+        Mismatch::PayloadByte { offset, got, want } => {
+            format!("its payload differs from byte {offset} on (0x{got:02x}, not 0x{want:02x})")
+        }
+        Mismatch::PayloadDigest { got, want } => {
+            format!("its payload's SHA-256 is {got}, not {want}")
+        }
+        Mismatch::Close { got } => format!("the close was a {}", close(*got)),
+    }
+}
+
+/// What happened, with the reasons of a mismatch: the `got` of every report.
+pub fn got(f: &StepFailure) -> String {
+    let mut out = observed(&f.observed, f.received.as_ref());
+    if !f.mismatches.is_empty() {
+        let why: Vec<String> = f.mismatches.iter().map(mismatch).collect();
+        out += &format!("\n  (why: {})", why.join("; "));
+    }
+    out
+}
+
+/// The received bytes, escaped, when there were any.
+pub fn received(f: &StepFailure) -> Option<String> {
+    f.received
+        .as_ref()
+        .filter(|b| !b.is_empty())
+        .map(|b| escape(b))
+}
+
+/// A hexdump of the received bytes when they are not plain text.
+pub fn received_hexdump(f: &StepFailure) -> Option<String> {
+    f.received
+        .as_ref()
+        .filter(|b| !b.is_empty() && !is_plain(b))
+        .map(|b| hexdump(b, 256))
+}

@@ -1,0 +1,165 @@
+//! Reading suites and scenario files, and checking them: every problem found in a file is
+//! reported, each with its file, line, column and a snippet.
+//!
+//! One module per construct, as the data nests: `manifest` (suite.yaml), `scenario` (the header
+//! and its scope), `step` (which action, which modifiers), `send` and `expect` (the actions'
+//! values), `values` (templates, matchers and payloads they share); `diagnostics` places the
+//! problems.
+
+mod diagnostics;
+mod expect;
+mod manifest;
+mod scenario;
+mod send;
+mod step;
+mod values;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use diagnostics::{LoadErrors, ScenarioError, Source};
+
+use self::diagnostics::io_error;
+use super::model::{Location, Scenario, Suite, SuiteFile};
+
+/// Default deadline of an expect or barrier step, before `--timeout-scale`.
+pub const DEFAULT_EXPECT_TIMEOUT: Duration = Duration::from_millis(2000);
+/// Default deadline of a send step.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_millis(5000);
+/// Pause between the writes of a split send, unless `pause_between` says otherwise.
+pub const DEFAULT_SPLIT_PAUSE: Duration = Duration::from_millis(5);
+/// Name of the manifest in a suite folder.
+pub const MANIFEST: &str = "suite.yaml";
+
+/// Loads a suite folder: its `suite.yaml` and every other `*.yaml` in it, in file-name order.
+/// Every problem in every file is reported.
+pub fn load_suite(dir: &Path) -> Result<Suite, LoadErrors> {
+    let manifest = Source::read(&dir.join(MANIFEST))?;
+    let scenarios = scenario_paths(dir)?
+        .iter()
+        .map(|p| Source::read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    load_suite_from(dir, &manifest, &scenarios)
+}
+
+/// Loads a suite whose files are already in memory: `manifest` and the scenario files, in the
+/// order they run.
+pub fn load_suite_from(
+    dir: &Path,
+    manifest: &Source,
+    scenarios: &[Source],
+) -> Result<Suite, LoadErrors> {
+    let (name, title, files) = manifest::load(manifest)?;
+    let mut loaded = Vec::new();
+    let mut errors = Vec::new();
+    let mut ids = UniqueIds::default();
+    for source in scenarios {
+        match scenario::load(source, &files) {
+            Ok(s) => {
+                errors.extend(ids.check(&s, source));
+                loaded.push(s);
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(LoadErrors { errors });
+    }
+    Ok(Suite {
+        name,
+        title,
+        dir: dir.to_path_buf(),
+        files,
+        scenarios: loaded,
+    })
+}
+
+/// The scenario files of a suite folder, in file-name order.
+fn scenario_paths(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| io_error(dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "yaml")
+                && p.file_name().is_some_and(|n| n != MANIFEST)
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Loads scenario files for `conformance check`: the fixture files come from the `suite.yaml`
+/// beside each file, if there is one. Returns how many files were checked.
+pub fn check_files(paths: &[PathBuf]) -> Result<usize, LoadErrors> {
+    let mut errors = Vec::new();
+    let mut ids = UniqueIds::default();
+    for path in paths {
+        let source = match Source::read(path) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if path.file_name().is_some_and(|n| n == MANIFEST) {
+            errors.extend(
+                manifest::load(&source)
+                    .err()
+                    .into_iter()
+                    .flat_map(|e| e.errors),
+            );
+            continue;
+        }
+        let files = match neighbour_files(path) {
+            Ok(files) => files,
+            Err(e) => {
+                errors.extend(e.errors);
+                Vec::new()
+            }
+        };
+        match scenario::load(&source, &files) {
+            Ok(s) => errors.extend(ids.check(&s, &source)),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(paths.len())
+    } else {
+        Err(LoadErrors { errors })
+    }
+}
+
+/// The fixture files of the `suite.yaml` beside `path`, if there is one.
+fn neighbour_files(path: &Path) -> Result<Vec<SuiteFile>, LoadErrors> {
+    match path
+        .parent()
+        .map(|d| d.join(MANIFEST))
+        .filter(|m| m.exists())
+    {
+        Some(m) => Ok(manifest::load(&Source::read(&m)?)?.2),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Scenario ids seen so far, to report a second use of one.
+#[derive(Default)]
+struct UniqueIds {
+    seen: Vec<(String, Location)>,
+}
+
+impl UniqueIds {
+    /// An error at `s`'s id if an earlier scenario has the same id.
+    fn check(&mut self, s: &Scenario, source: &Source) -> Option<ScenarioError> {
+        let Some((_, first)) = self.seen.iter().find(|(id, _)| *id == s.id) else {
+            self.seen.push((s.id.clone(), s.location.clone()));
+            return None;
+        };
+        Some(source.error_at(
+            &s.location,
+            s.id.len(),
+            format!("scenario id `{}` is also used at {first}", s.id),
+            "duplicate id",
+            Some("ids are unique within a suite"),
+        ))
+    }
+}

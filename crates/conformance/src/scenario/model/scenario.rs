@@ -1,0 +1,96 @@
+//! One scenario: its connections, variables and steps.
+
+use super::{Location, Step};
+
+/// The transport of a scenario connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// A TCP stream.
+    Tcp,
+    /// A connected UDP socket: one message per datagram.
+    Udp,
+}
+
+/// A connection of a scenario, by its index in [`Scenario::connections`]: resolved at load, so
+/// a step can only name a connection that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub(crate) usize);
+
+impl ConnId {
+    /// The index in [`Scenario::connections`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A named connection and its transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// The name steps use (`on: alice`), shown in transcripts.
+    pub name: String,
+    /// TCP or UDP: declared, or TCP for a connection declared by its first use.
+    pub transport: Transport,
+}
+
+/// How a per-run variable is made, from the run's seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarKind {
+    /// A valid, unique-looking `name`: the variable's name and a random suffix.
+    Name,
+    /// A random `token`.
+    Token,
+    /// A random `text` of a few words.
+    Text,
+    /// A random file name, safe under any root.
+    File,
+    /// This many random bytes (a payload).
+    Bytes(usize),
+}
+
+/// One scenario: a few connections, a list of steps, a verdict.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Unique id in the suite.
+    pub id: String,
+    /// What it checks, in a sentence.
+    pub title: String,
+    /// Spec requirement IDs it checks.
+    pub requirements: Vec<String>,
+    /// Points awarded when it passes.
+    pub points: u32,
+    /// Tags, for `--tag`.
+    pub tags: Vec<String>,
+    /// Shown on failure, unless the failing step has a hint of its own: what to fix.
+    pub hint: Option<String>,
+    /// Where the scenario starts (its `id`).
+    pub location: Location,
+    /// Connections, in declaration (or first-use) order; [`ConnId`] indexes them.
+    pub connections: Vec<Connection>,
+    /// Per-run variables and how to make them, in name order.
+    pub vars: Vec<(String, VarKind)>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// Whether it sends `MSG`: its relays reach every introduced client of the server, so it
+    /// must not overlap with other scenarios.
+    pub broadcasts: bool,
+}
+
+impl Scenario {
+    /// The connection `id` stands for.
+    pub fn connection(&self, id: ConnId) -> &Connection {
+        &self.connections[id.0]
+    }
+
+    /// Whether any connection is UDP (the scenario needs a target that serves UDP).
+    pub fn needs_udp(&self) -> bool {
+        self.connections
+            .iter()
+            .any(|c| c.transport == Transport::Udp)
+    }
+
+    /// Whether the scenario has `tag`.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t == tag)
+    }
+}
