@@ -14,6 +14,8 @@
 //! server must hold; `exit` is the binary's exit-code table. The binary (`main.rs`) only handles
 //! arguments.
 
+#![warn(missing_docs)]
+
 pub mod engine;
 pub mod exit;
 pub mod files;

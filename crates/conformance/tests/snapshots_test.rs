@@ -93,22 +93,31 @@ fn server_that_dies_is_reported_down_human() {
     });
 }
 
-#[test]
-fn checker_diagnostics_for_invalid_scenarios() {
-    let dir = repo().join("fixtures/scenarios/invalid");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+/// The checker's diagnostics, as a person reads them: no colour, fixture paths shortened.
+fn diagnostics(paths: &[std::path::PathBuf]) -> String {
+    let err = conformance::scenario::check_files(paths).expect_err("invalid on purpose");
+    let mut out = String::new();
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100);
+    handler.render_report(&mut out, &err).expect("renders");
+    out
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("dir")
         .map(|e| e.expect("entry").path())
         .collect();
     files.sort();
-    for file in files {
-        let err = conformance::scenario::check_files(std::slice::from_ref(&file))
-            .expect_err("invalid on purpose");
-        let mut out = String::new();
-        let handler =
-            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-                .with_width(100);
-        handler.render_report(&mut out, &err).expect("renders");
+    files
+}
+
+/// One fixture per family of loader diagnostics, each snapshotted alone.
+#[test]
+fn checker_diagnostics_for_invalid_scenarios() {
+    for file in files_in(&repo().join("fixtures/scenarios/invalid")) {
+        let out = diagnostics(std::slice::from_ref(&file));
         let name = file
             .file_stem()
             .and_then(|s| s.to_str())
@@ -118,4 +127,24 @@ fn checker_diagnostics_for_invalid_scenarios() {
             insta::assert_snapshot!(format!("check_{name}"), out);
         });
     }
+}
+
+/// Diagnostics that need a whole folder: a broken manifest, an id used twice.
+#[test]
+fn checker_diagnostics_for_invalid_suites() {
+    for name in ["invalid-manifest", "duplicate-ids"] {
+        let out = diagnostics(&files_in(&repo().join("fixtures/scenarios").join(name)));
+        insta::with_settings!({ filters => vec![(r"[^\s\[]*fixtures/scenarios/", "fixtures/scenarios/")] }, {
+            insta::assert_snapshot!(format!("check_{name}"), out);
+        });
+    }
+    // Loading the suite reports the duplicate the same way.
+    let dir = repo().join("fixtures/scenarios/duplicate-ids");
+    let err = conformance::scenario::load_suite(&dir).expect_err("duplicate ids");
+    assert_eq!(err.errors.len(), 1);
+    assert!(
+        err.errors[0]
+            .message
+            .starts_with("scenario id `ping-twice` is also used at")
+    );
 }

@@ -30,25 +30,29 @@ pub enum Verdict {
 #[derive(Debug)]
 pub(super) enum StepError {
     /// The program did not do what the step needed.
-    Failed {
-        expected: Expected,
-        observed: Observation,
-        mismatches: Vec<Mismatch>,
-        received: Option<Bytes>,
-    },
+    Failed(Box<Unmet>),
     /// The harness could not run the step.
     Harness(String),
+}
+
+/// What a step needed and what happened instead.
+#[derive(Debug)]
+pub(super) struct Unmet {
+    pub expected: Expected,
+    pub observed: Observation,
+    pub mismatches: Vec<Mismatch>,
+    pub received: Option<Bytes>,
 }
 
 impl StepError {
     /// A failure with no mismatch detail.
     pub fn failed(expected: Expected, observed: Observation, received: Option<Bytes>) -> Self {
-        StepError::Failed {
+        StepError::Failed(Box::new(Unmet {
             expected,
             observed,
             mismatches: Vec::new(),
             received,
-        }
+        }))
     }
 
     /// `expected` was not met by `event`.
@@ -115,12 +119,13 @@ impl Run<'_> {
                         step.location
                     ));
                 }
-                Err(StepError::Failed {
-                    expected,
-                    observed,
-                    mismatches,
-                    received,
-                }) => {
+                Err(StepError::Failed(unmet)) => {
+                    let Unmet {
+                        expected,
+                        observed,
+                        mismatches,
+                        received,
+                    } = *unmet;
                     let conn = step.action.conn().map_or("", |c| self.name(c));
                     return Verdict::Failed(Box::new(StepFailure {
                         step: i + 1,

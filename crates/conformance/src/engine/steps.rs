@@ -7,7 +7,7 @@ use wire::{ClientMessage, Encode, PathArg, ServerMessage};
 
 use super::conn::{Event, RawRead, SendError, Sent};
 use super::matching::{check, describe, observe, pattern, payload_bytes};
-use super::run::{Run, StepError};
+use super::run::{Run, StepError, Unmet};
 use crate::outcome::{Expected, Observation};
 use crate::scenario::{
     ConnId, Expect, ExpectRaw, PayloadSource, RawMatcher, Send, SendData, SendItem, Split,
@@ -82,12 +82,12 @@ impl Run<'_> {
                         .map(|a| describe(a, &self.vars))
                         .collect();
                     let (observed, received) = observe(&event);
-                    return Err(StepError::Failed {
+                    return Err(StepError::Failed(Box::new(Unmet {
                         expected: Expected::OneOf { alternatives },
                         observed,
                         mismatches,
                         received,
-                    });
+                    })));
                 }
             }
         }

@@ -62,10 +62,10 @@ impl Source {
     }
 
     /// Reads a file.
-    pub fn read(path: &Path) -> Result<Source, ScenarioError> {
+    pub fn read(path: &Path) -> Result<Source, LoadErrors> {
         std::fs::read_to_string(path)
             .map(|text| Source::new(path, text))
-            .map_err(|e| io_error(path, &e))
+            .map_err(|e| io_error(path, &e).into())
     }
 
     /// The model's location of a YAML position.
@@ -121,14 +121,7 @@ impl Source {
         label: &str,
         help: Option<&str>,
     ) -> ScenarioError {
-        ScenarioError {
-            message: message.into(),
-            src: self.named(),
-            span: self.span(at),
-            label: label.to_owned(),
-            help: help.map(str::to_owned),
-            location: self.location(at),
-        }
+        self.problem(self.span(at), self.location(at), message, label, help)
     }
 
     /// A problem `len` bytes long at a model location of this file.
@@ -140,13 +133,25 @@ impl Source {
         label: &str,
         help: Option<&str>,
     ) -> ScenarioError {
+        let span = self.span_at(at.line, at.column, len);
+        self.problem(span, at.clone(), message, label, help)
+    }
+
+    fn problem(
+        &self,
+        span: SourceSpan,
+        location: Location,
+        message: impl Into<String>,
+        label: &str,
+        help: Option<&str>,
+    ) -> ScenarioError {
         ScenarioError {
             message: message.into(),
             src: self.named(),
-            span: self.span_at(at.line, at.column, len),
+            span,
             label: label.to_owned(),
             help: help.map(str::to_owned),
-            location: at.clone(),
+            location,
         }
     }
 }

@@ -75,7 +75,7 @@ pub fn load_suite_from(
 }
 
 /// The scenario files of a suite folder, in file-name order.
-fn scenario_paths(dir: &Path) -> Result<Vec<PathBuf>, ScenarioError> {
+fn scenario_paths(dir: &Path) -> Result<Vec<PathBuf>, LoadErrors> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| io_error(dir, &e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -97,7 +97,7 @@ pub fn check_files(paths: &[PathBuf]) -> Result<usize, LoadErrors> {
         let source = match Source::read(path) {
             Ok(s) => s,
             Err(e) => {
-                errors.push(e);
+                errors.extend(e.errors);
                 continue;
             }
         };

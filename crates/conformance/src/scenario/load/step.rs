@@ -12,84 +12,64 @@ use super::{DEFAULT_EXPECT_TIMEOUT, expect, send};
 use crate::scenario::model::{Action, Step, Transport};
 use crate::scenario::raw::RawStep;
 
-/// A key of a step, action or modifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Key {
-    Connect,
-    Send,
-    SendRaw,
-    SendHex,
-    HalfClose,
-    Reset,
-    Expect,
-    ExpectRaw,
-    ExpectClose,
-    ExpectOneOf,
-    ExpectSilence,
-    Barrier,
-    Pause,
-    On,
-    Payload,
-    Split,
-    PauseBetween,
-    Timeout,
-    Repeat,
-    Name,
-    Text,
-    Token,
-    Code,
-    Capture,
+macro_rules! keys {
+    (actions { $($a:ident = $atext:literal,)* } modifiers { $($m:ident = $mtext:literal,)* }) => {
+        /// A key of a step, action or modifier.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(super) enum Key {
+            $($a,)*
+            $($m,)*
+        }
+
+        /// The keys that are actions: a step has exactly one.
+        const ACTIONS: &[Key] = &[$(Key::$a,)*];
+
+        impl Key {
+            /// As written in a scenario file.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Key::$a => $atext,)*
+                    $(Key::$m => $mtext,)*
+                }
+            }
+        }
+    };
+}
+
+keys! {
+    actions {
+        Connect = "connect",
+        Send = "send",
+        SendRaw = "send_raw",
+        SendHex = "send_hex",
+        HalfClose = "half_close",
+        Reset = "reset",
+        Expect = "expect",
+        ExpectRaw = "expect_raw",
+        ExpectClose = "expect_close",
+        ExpectOneOf = "expect_one_of",
+        ExpectSilence = "expect_silence",
+        Barrier = "barrier",
+        Pause = "pause",
+    }
+    modifiers {
+        On = "on",
+        Payload = "payload",
+        Split = "split",
+        PauseBetween = "pause_between",
+        Timeout = "timeout",
+        Repeat = "repeat",
+        Name = "name",
+        Text = "text",
+        Token = "token",
+        Code = "code",
+        Capture = "capture",
+    }
 }
 
 use Key::*;
 
-const ACTIONS: &[Key] = &[
-    Connect,
-    Send,
-    SendRaw,
-    SendHex,
-    HalfClose,
-    Reset,
-    Expect,
-    ExpectRaw,
-    ExpectClose,
-    ExpectOneOf,
-    ExpectSilence,
-    Barrier,
-    Pause,
-];
-
 impl Key {
-    /// As written in a scenario file.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Connect => "connect",
-            Send => "send",
-            SendRaw => "send_raw",
-            SendHex => "send_hex",
-            HalfClose => "half_close",
-            Reset => "reset",
-            Expect => "expect",
-            ExpectRaw => "expect_raw",
-            ExpectClose => "expect_close",
-            ExpectOneOf => "expect_one_of",
-            ExpectSilence => "expect_silence",
-            Barrier => "barrier",
-            Pause => "pause",
-            On => "on",
-            Payload => "payload",
-            Split => "split",
-            PauseBetween => "pause_between",
-            Timeout => "timeout",
-            Repeat => "repeat",
-            Name => "name",
-            Text => "text",
-            Token => "token",
-            Code => "code",
-            Capture => "capture",
-        }
-    }
-
     /// The modifiers that mean something on this action.
     fn modifiers(self) -> &'static [Key] {
         match self {
