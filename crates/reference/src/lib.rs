@@ -12,6 +12,8 @@
 //! files and policy. The protocol is `spec/protocol.md`; requirement IDs (CHAT-3, PUT-4...) in
 //! comments point into it.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod client;
 mod config;
