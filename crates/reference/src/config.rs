@@ -1,7 +1,16 @@
-//! Server settings: every limit of spec §9, with the reference defaults.
+//! Server settings: every limit of spec §9, with the reference defaults, and their check.
 
 use std::path::PathBuf;
 use std::time::Duration;
+
+use wire::Limits;
+
+use crate::server::ServerError;
+
+/// The smallest datagram limit a server may have, in octets (UDP-10).
+const MIN_DATAGRAM: usize = 1024;
+/// The reference's datagram limit (spec §9.1).
+const REFERENCE_DATAGRAM: usize = 4096;
 
 /// Everything a server needs besides its sockets. [`Config::new`] gives the reference defaults
 /// (spec §9.1); every field can then be changed.
@@ -37,26 +46,73 @@ pub struct Config {
 }
 
 impl Config {
-    /// The reference defaults of spec §9.1, serving `root`.
+    /// The reference defaults of spec §9.1, serving `root`. The line and upload limits are
+    /// `wire`'s [`Limits::default`].
     pub fn new(root: impl Into<PathBuf>) -> Self {
+        let limits = Limits::default();
         Config {
             root: root.into(),
-            max_line: 4096,
-            max_upload: 256 * 1024 * 1024,
+            max_line: limits.max_line,
+            max_upload: limits.max_payload,
             max_connections: 256,
             idle_timeout: Duration::from_secs(300),
             queue_capacity: 1024,
             udp_peer_expiry: Duration::from_secs(300),
-            max_datagram: 4096,
+            max_datagram: REFERENCE_DATAGRAM,
             grace_period: Duration::from_secs(5),
         }
     }
 
     /// The decoder limits for requests on a TCP connection.
-    pub(crate) fn limits(&self) -> wire::Limits {
-        wire::Limits {
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
             max_line: self.max_line,
             max_payload: self.max_upload,
         }
+    }
+
+    /// The decoder limits for one datagram.
+    pub(crate) fn datagram_limits(&self) -> Limits {
+        Limits {
+            max_line: self.max_datagram,
+            max_payload: self.max_datagram as u64,
+        }
+    }
+
+    /// Checks every setting against the minimums of spec §9 (line, upload and datagram
+    /// sizes) and against zero where zero cannot work. [`crate::server::run`] calls it first.
+    pub fn validate(&self) -> Result<(), ServerError> {
+        let bad = |what: String| Err(ServerError::Config(what));
+        let minimum = Limits::MINIMUM;
+        if self.max_line < minimum.max_line {
+            return bad(format!(
+                "line limit below the {} octets every server accepts (LIMIT-1)",
+                minimum.max_line
+            ));
+        }
+        if self.max_upload < minimum.max_payload {
+            return bad(format!(
+                "upload limit below the {} MiB every server accepts (LIMIT-3)",
+                minimum.max_payload / (1024 * 1024)
+            ));
+        }
+        if self.max_connections == 0 {
+            return bad("the connection limit must be at least 1".into());
+        }
+        if self.queue_capacity == 0 {
+            return bad("the outgoing queue must hold at least 1 message".into());
+        }
+        if self.max_datagram < MIN_DATAGRAM {
+            return bad(format!(
+                "datagram limit below the {MIN_DATAGRAM} octets every server accepts (UDP-10)"
+            ));
+        }
+        if self.idle_timeout.is_zero() {
+            return bad("the idle limit must be above zero".into());
+        }
+        if self.udp_peer_expiry.is_zero() {
+            return bad("the UDP peer expiry must be above zero".into());
+        }
+        Ok(())
     }
 }

@@ -13,9 +13,12 @@
 //!
 //! Layout, one idea per module:
 //!
-//! - this module: the accept loop, the connection limit (a semaphore; beyond it `ERR 503` and
+//! - this module: binding, [`run`] and [`spawn`];
+//! - `accept`: the accept loop, the connection limit (a semaphore; beyond it `ERR 503` and
 //!   close), graceful shutdown;
-//! - `connection`: one connection's state machine (spec §6), request by request;
+//! - `connection`: one connection's state machine (spec §6), request by request: its read loop
+//!   (`session`), the requests without payload (`requests`), `PUT` (`upload`);
+//! - `message`: server messages as the server builds them;
 //! - `outbox`: the bounded outgoing queue of a connection and the task that writes it;
 //! - `room`: the TCP chat room, names and `FROM` relay, cutting clients that do not read;
 //! - `files`: path confinement, streamed downloads, atomic uploads;
@@ -23,8 +26,10 @@
 //!
 //! Nothing is global: two servers can run in one process (tests start one per test).
 
+mod accept;
 mod connection;
 mod files;
+mod message;
 mod outbox;
 mod room;
 mod udp;
@@ -35,24 +40,19 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{Semaphore, oneshot};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, error, info, warn};
-use wire::{ErrorCode, ServerMessage};
+use tracing::{debug, info};
 
 pub use crate::config::Config;
 pub use files::UPLOAD_PREFIX;
 
+use accept::Connections;
 use connection::Shared;
 use room::Room;
-
-/// Refusals (`ERR 503`) being written at once; beyond, an over-limit connection is just closed.
-const MAX_BUSY_REPLIES: usize = 64;
 
 /// Why a server could not start or stopped abnormally.
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +119,7 @@ pub async fn run(
     config: Config,
     shutdown: impl Future,
 ) -> Result<(), ServerError> {
-    check(&config)?;
+    config.validate()?;
     let root = files::Root::new(&config.root).map_err(|source| ServerError::Root {
         path: config.root.clone(),
         source,
@@ -129,127 +129,22 @@ pub async fn run(
     }
     let stop = CancellationToken::new();
     let udp_task = udp.map(|socket| tokio::spawn(udp::serve(socket, config.clone(), stop.clone())));
-    let limit = Arc::new(Semaphore::new(config.max_connections));
-    let busy = Arc::new(Semaphore::new(MAX_BUSY_REPLIES));
     let grace = config.grace_period;
-    let shared = Arc::new(Shared {
+    let shared = Shared {
         config,
         root,
         room: Arc::new(Room::default()),
         next_id: AtomicU64::new(1),
-    });
-    let mut connections = JoinSet::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            Some(done) = connections.join_next(), if !connections.is_empty() => {
-                match done {
-                    Err(e) if e.is_panic() => error!(error = %e, "connection task panicked"),
-                    _ => {}
-                }
-            }
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => match Arc::clone(&limit).try_acquire_owned() {
-                    Ok(permit) => {
-                        connections.spawn(connection::serve(
-                            stream,
-                            peer,
-                            Arc::clone(&shared),
-                            stop.clone(),
-                            permit,
-                        ));
-                    }
-                    Err(_) => {
-                        info!(%peer, "over the connection limit -> ERR 503");
-                        if let Ok(permit) = Arc::clone(&busy).try_acquire_owned() {
-                            tokio::spawn(async move {
-                                refuse_busy(stream).await;
-                                drop(permit);
-                            });
-                        }
-                    }
-                },
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a little instead of spinning.
-                    warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-        }
-    }
+    };
+    let mut connections = Connections::new(shared, stop);
+    connections.accept_until(&listener, shutdown).await;
     drop(listener);
-    info!(
-        open = connections.len(),
-        grace = ?grace,
-        "shutting down: no new connections"
-    );
-    stop.cancel();
-    let drained = tokio::time::timeout(grace, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        warn!(
-            cut = connections.len(),
-            "grace period over: cutting the remaining connections"
-        );
-        connections.shutdown().await;
-    }
+    connections.finish(grace).await;
     if let Some(task) = udp_task {
         let _ = task.await;
     }
     info!("stopped");
     Ok(())
-}
-
-/// Checks every setting against the minimums of spec §9 (see [`Config::validate`]).
-fn check(config: &Config) -> Result<(), ServerError> {
-    let bad = |what: &str| Err(ServerError::Config(what.to_owned()));
-    if config.max_line < wire::Limits::MINIMUM.max_line {
-        return bad("line limit below the 1024 octets every server accepts (LIMIT-1)");
-    }
-    if config.max_upload < wire::Limits::MINIMUM.max_payload {
-        return bad("upload limit below the 1 MiB every server accepts (LIMIT-3)");
-    }
-    if config.max_connections == 0 {
-        return bad("the connection limit must be at least 1");
-    }
-    if config.queue_capacity == 0 {
-        return bad("the outgoing queue must hold at least 1 message");
-    }
-    if config.max_datagram < 1024 {
-        return bad("datagram limit below the 1024 octets every server accepts (UDP-10)");
-    }
-    if config.idle_timeout.is_zero() {
-        return bad("the idle limit must be above zero");
-    }
-    if config.udp_peer_expiry.is_zero() {
-        return bad("the UDP peer expiry must be above zero");
-    }
-    Ok(())
-}
-
-impl Config {
-    /// Checks every setting against the minimums of spec §9 (line 1024, upload 1 MiB, datagram
-    /// 1024) and against zero where zero cannot work. [`run`] calls it first.
-    pub fn validate(&self) -> Result<(), ServerError> {
-        check(self)
-    }
-}
-
-/// `ERR 503 server busy`, FIN, then a short linger so the reply is not lost to a reset.
-async fn refuse_busy(mut stream: TcpStream) {
-    let busy = connection::encode(&ServerMessage::Err {
-        code: ErrorCode::BUSY,
-        text: connection::text("server busy: too many connections"),
-    });
-    let _ = tokio::time::timeout(connection::LINGER, async {
-        if stream.write_all(&busy).await.is_ok() && stream.shutdown().await.is_ok() {
-            connection::linger(&mut stream).await;
-        }
-    })
-    .await;
 }
 
 /// A server running in a background task: see [`spawn`].
@@ -276,7 +171,7 @@ pub struct Handle {
 /// # Ok(()) }
 /// ```
 pub async fn spawn(addr: SocketAddr, udp: bool, config: Config) -> Result<Handle, ServerError> {
-    check(&config)?;
+    config.validate()?;
     let (listener, socket) = bind(addr, udp).await?;
     let addr = listener
         .local_addr()

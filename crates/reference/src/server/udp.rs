@@ -16,10 +16,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 use wire::{
     ClientMessage, DecodeError, Decoded, ErrorCode, Limits, MalformedKind, Name, Part, PartDecoder,
-    ServerMessage,
+    ServerMessage, Text,
 };
 
-use super::connection::{encode, text};
+use super::message::{HELLO_FIRST, encode, err, goodbye, welcome};
 use crate::config::Config;
 
 /// Serves `socket` until `stop` is cancelled.
@@ -31,10 +31,7 @@ pub(crate) async fn serve(socket: UdpSocket, config: Config, stop: CancellationT
     let mut sweep = tokio::time::interval(sweep_period(config.udp_peer_expiry));
     let udp = Udp {
         socket: &socket,
-        limits: Limits {
-            max_line: max,
-            max_payload: max as u64,
-        },
+        limits: config.datagram_limits(),
     };
     loop {
         tokio::select! {
@@ -66,43 +63,65 @@ struct Udp<'a> {
 }
 
 impl Udp<'_> {
+    /// Answers one datagram from `from`.
     async fn handle(&self, peers: &mut Peers, datagram: &[u8], oversized: bool, from: SocketAddr) {
         let now = Instant::now();
         // Any datagram from a registered, unexpired address refreshes it.
         peers.touch(from, now);
+        if let Some(request) = self.decode(datagram, oversized, from).await {
+            self.on_request(peers, request, from, now).await;
+        }
+    }
+
+    /// The datagram's request; `None` when it is refused (and answered) as it stands.
+    async fn decode(
+        &self,
+        datagram: &[u8],
+        oversized: bool,
+        from: SocketAddr,
+    ) -> Option<ClientMessage> {
         if oversized {
             info!(%from, "UDP datagram too large -> ERR 413");
             let message = format!("datagram too large: over {} bytes", self.limits.max_line);
-            return self.reply_err(from, ErrorCode::TOO_LARGE, message).await;
+            self.reply_err(from, ErrorCode::TOO_LARGE, message).await;
+            return None;
         }
-        let request = match wire::decode_datagram::<ClientMessage>(datagram, self.limits) {
-            Ok(Decoded::Message(m)) => m,
+        match wire::decode_datagram::<ClientMessage>(datagram, self.limits) {
+            Ok(Decoded::Message(m)) => return Some(m),
             Ok(Decoded::Malformed(m))
                 if m.kind == MalformedKind::TrailingBytes && self.is_transfer(datagram) =>
             {
-                return self.wrong_transport(from).await;
+                self.wrong_transport(from).await;
             }
             Ok(Decoded::Malformed(m)) => {
                 info!(%from, "UDP malformed -> ERR 400");
-                return self
-                    .reply_err(from, ErrorCode::MALFORMED, m.kind.to_string())
+                self.reply_err(from, ErrorCode::MALFORMED, m.kind.to_string())
                     .await;
             }
             // Only a `PUT` line announces a payload: its absence or size does not matter here.
             Err(DecodeError::PayloadTooLarge { .. } | DecodeError::Truncated { .. }) => {
-                return self.wrong_transport(from).await;
+                self.wrong_transport(from).await;
             }
             Err(DecodeError::LineTooLong { .. }) => {
                 let message = "datagram too large".to_owned();
-                return self.reply_err(from, ErrorCode::TOO_LARGE, message).await;
+                self.reply_err(from, ErrorCode::TOO_LARGE, message).await;
             }
-        };
+        }
+        None
+    }
+
+    async fn on_request(
+        &self,
+        peers: &mut Peers,
+        request: ClientMessage,
+        from: SocketAddr,
+        now: Instant,
+    ) {
         match request {
             ClientMessage::Hello(name) => match peers.register(from, &name, now) {
                 Ok(()) => {
                     info!(%from, %name, "UDP HELLO -> WELCOME");
-                    let welcome = ServerMessage::Welcome(text(format!("hello {name}")));
-                    self.reply(from, &welcome).await;
+                    self.reply(from, &welcome(&name)).await;
                 }
                 Err(conflict) => {
                     info!(%from, %name, "UDP HELLO -> ERR 409");
@@ -110,24 +129,7 @@ impl Udp<'_> {
                         .await;
                 }
             },
-            ClientMessage::Msg(line) => {
-                let Some(name) = peers.name_of(from).cloned() else {
-                    info!(%from, "UDP MSG unregistered -> ERR 401");
-                    let message = "say HELLO first".to_owned();
-                    return self.reply_err(from, ErrorCode::HELLO_FIRST, message).await;
-                };
-                peers.expire(now);
-                let datagram = encode(&ServerMessage::From { name, text: line });
-                let mut delivered = 0;
-                for to in peers.others(from) {
-                    match self.socket.send_to(&datagram, to).await {
-                        Ok(_) => delivered += 1,
-                        Err(e) => debug!(%to, error = %e, "UDP send failed"),
-                    }
-                }
-                info!(%from, delivered, "UDP MSG -> OK");
-                self.reply(from, &ServerMessage::Ok(None)).await;
-            }
+            ClientMessage::Msg(line) => self.on_msg(peers, line, from, now).await,
             ClientMessage::Ping(token) => {
                 debug!(%from, "UDP PING -> PONG");
                 self.reply(from, &ServerMessage::Pong(token)).await;
@@ -135,13 +137,32 @@ impl Udp<'_> {
             ClientMessage::Bye(_) => {
                 let name = peers.unregister(from);
                 info!(%from, name = ?name.as_ref().map(Name::as_str), "UDP BYE -> BYE");
-                self.reply(from, &ServerMessage::Bye(Some(text("goodbye"))))
-                    .await;
+                self.reply(from, &goodbye()).await;
             }
             ClientMessage::Get(_) | ClientMessage::Put { .. } => {
                 self.wrong_transport(from).await;
             }
         }
+    }
+
+    /// `FROM` to every other registered peer, then `OK` (UDP-5).
+    async fn on_msg(&self, peers: &mut Peers, line: Text, from: SocketAddr, now: Instant) {
+        let Some(name) = peers.name_of(from).cloned() else {
+            info!(%from, "UDP MSG unregistered -> ERR 401");
+            let message = HELLO_FIRST.to_owned();
+            return self.reply_err(from, ErrorCode::HELLO_FIRST, message).await;
+        };
+        peers.expire(now);
+        let datagram = encode(&ServerMessage::From { name, text: line });
+        let mut delivered = 0;
+        for to in peers.others(from) {
+            match self.socket.send_to(&datagram, to).await {
+                Ok(_) => delivered += 1,
+                Err(e) => debug!(%to, error = %e, "UDP send failed"),
+            }
+        }
+        info!(%from, delivered, "UDP MSG -> OK");
+        self.reply(from, &ServerMessage::Ok(None)).await;
     }
 
     /// Whether the datagram's first message is a well-formed `GET` or `PUT` line (UDP-8).
@@ -164,11 +185,7 @@ impl Udp<'_> {
     }
 
     async fn reply_err(&self, to: SocketAddr, code: ErrorCode, message: String) {
-        let err = ServerMessage::Err {
-            code,
-            text: text(message),
-        };
-        self.reply(to, &err).await;
+        self.reply(to, &err(code, message)).await;
     }
 
     async fn reply(&self, to: SocketAddr, message: &ServerMessage) {

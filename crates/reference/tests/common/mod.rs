@@ -1,16 +1,19 @@
 //! Shared test helpers: a server on a free loopback port serving a temporary folder, and a raw
-//! connection that reads server messages with `wire`, each read under a deadline.
+//! connection that reads server messages with the crate's [`MessageReader`], each read under a
+//! deadline.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use reference::client::SERVER_LIMITS;
+use reference::reader::{MessageReader, ReadError};
 use reference::server::{self, Config, Handle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wire::{Decoded, Decoder, Limits, ServerMessage};
+use wire::codec::MessageCodec;
+use wire::{Decoded, Decoder, ServerMessage};
 
 /// The longest any single read may wait.
 pub const DEADLINE: Duration = Duration::from_secs(20);
@@ -105,8 +108,7 @@ pub async fn within<T>(f: impl Future<Output = T>) -> T {
 /// A raw TCP connection: bytes out, `wire`-decoded server messages in.
 pub struct Conn {
     pub stream: TcpStream,
-    buf: BytesMut,
-    decoder: Decoder<ServerMessage>,
+    reader: MessageReader<MessageCodec<ServerMessage>>,
 }
 
 impl Conn {
@@ -115,11 +117,7 @@ impl Conn {
         stream.set_nodelay(true).unwrap();
         Conn {
             stream,
-            buf: BytesMut::new(),
-            decoder: Decoder::new(Limits {
-                max_line: 64 * 1024,
-                max_payload: u64::MAX,
-            }),
+            reader: MessageReader::new(MessageCodec(Decoder::new(SERVER_LIMITS))),
         }
     }
 
@@ -140,23 +138,18 @@ impl Conn {
 
     /// The next server message, or `None` at a clean EOF.
     pub async fn try_recv(&mut self) -> Option<ServerMessage> {
-        loop {
-            match self
-                .decoder
-                .decode(&mut self.buf)
-                .expect("well-framed server output")
-            {
-                Some(Decoded::Message(m)) => return Some(m),
-                Some(Decoded::Malformed(m)) => panic!("malformed server line: {m}"),
-                None => {}
+        match self.reader.next(&mut self.stream, Some(DEADLINE)).await {
+            Ok(Some(Decoded::Message(m))) => Some(m),
+            Ok(Some(Decoded::Malformed(m))) => panic!("malformed server line: {m}"),
+            Ok(None) => None,
+            // A reset ends the stream like a close.
+            Err(ReadError::Io(_)) => {
+                let rest = self.reader.buffered();
+                assert!(rest.is_empty(), "EOF inside a message: {rest:?}");
+                None
             }
-            let n = within(self.stream.read_buf(&mut self.buf))
-                .await
-                .unwrap_or(0);
-            if n == 0 {
-                assert!(self.buf.is_empty(), "EOF inside a message: {:?}", self.buf);
-                return None;
-            }
+            Err(ReadError::Decode(e)) => panic!("well-framed server output expected: {e}"),
+            Err(ReadError::TimedOut(_)) => panic!("deadline passed"),
         }
     }
 
@@ -195,7 +188,7 @@ impl Conn {
 
     /// Reads raw bytes until EOF.
     pub async fn read_to_end(&mut self) -> Vec<u8> {
-        let mut out = self.buf.split().to_vec();
+        let mut out = self.reader.take_buffered().to_vec();
         within(self.stream.read_to_end(&mut out))
             .await
             .expect("read");
