@@ -36,6 +36,8 @@ macro_rules! redacted {
             (r"\(\d+\.\d s\)", "([TIME])"),
             (r#"time="[0-9.]+""#, r#"time="[TIME]""#),
             (r#""execution_time": \d+"#, r#""execution_time": "[S]""#),
+            (r#""started_at": "[^"]*""#, r#""started_at": "[TIME]""#),
+            (r#""suite_hash": "[0-9a-f]*""#, r#""suite_hash": "[HASH]""#),
         ]}, { $($body)* });
     };
 }

@@ -26,7 +26,7 @@ pub use schedule::run_suite;
 use crate::scenario::Scenario;
 
 /// How to run a suite.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct RunOptions {
     /// Multiplies every deadline (slow grading machines).
     pub timeout_scale: f64,

@@ -8,7 +8,7 @@ use tokio::sync::{RwLock, Semaphore};
 use tokio::time::Instant;
 
 use super::{RunOptions, Target, Verdict, probe, run_scenario, selected};
-use crate::outcome::{RunReport, ScenarioReport, Status, Summary};
+use crate::outcome::{Manifest, RunReport, SCHEMA_VERSION, ScenarioReport, Status, Summary};
 use crate::scenario::{Scenario, Suite};
 
 /// A report for `s` with `status`; `verdict` fills in the failure or the harness error.
@@ -115,6 +115,7 @@ pub async fn run_suite(
     on_done: impl Fn(&ScenarioReport),
 ) -> RunReport {
     let started = Instant::now();
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let selected: Vec<usize> = (0..suite.scenarios.len())
         .filter(|&i| selected(&suite.scenarios[i], opts))
         .collect();
@@ -176,12 +177,19 @@ pub async fn run_suite(
         })
         .collect();
     RunReport {
-        suite: suite.name.clone(),
-        suite_title: suite.title.clone(),
-        target: target.description.clone(),
-        seed: opts.seed,
-        timeout_scale: opts.timeout_scale,
-        duration_ms: started.elapsed().as_millis() as u64,
+        schema_version: SCHEMA_VERSION,
+        manifest: Manifest {
+            tool: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            suite: suite.name.clone(),
+            suite_title: suite.title.clone(),
+            suite_hash: suite.hash.clone(),
+            target: target.description.clone(),
+            seed: opts.seed,
+            options: opts.clone(),
+            started_at,
+            duration_ms: started.elapsed().as_millis() as u64,
+        },
         unreachable,
         summary: Summary::of(&scenarios),
         scenarios,

@@ -13,27 +13,47 @@ pub use transcript::{Excerpt, Traffic, TranscriptEntry};
 
 use serde::Serialize;
 
+/// The version of the JSON report's structure; raised when a field changes meaning or goes.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// A whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
-    /// The suite's name.
-    pub suite: String,
-    /// The suite's one-line description.
-    pub suite_title: String,
-    /// The graded server's address, and what it is.
-    pub target: String,
-    /// The seed of the per-run random values (`--seed` replays it).
-    pub seed: u64,
-    /// The deadline multiplier.
-    pub timeout_scale: f64,
-    /// Wall time of the run.
-    pub duration_ms: u64,
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// What ran, against what, with which options: enough to run it again.
+    pub manifest: Manifest,
     /// Why nothing could be run, if the target never answered.
     pub unreachable: Option<String>,
     /// One entry per selected scenario, in suite order.
     pub scenarios: Vec<ScenarioReport>,
     /// Counts and points.
     pub summary: Summary,
+}
+
+/// What ran, against what, with which options.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// `conformance`.
+    pub tool: String,
+    /// The tool's version.
+    pub version: String,
+    /// The suite's name.
+    pub suite: String,
+    /// The suite's one-line description.
+    pub suite_title: String,
+    /// SHA-256 of the suite's files: two runs with the same hash ran the same scenarios.
+    pub suite_hash: String,
+    /// The graded program, and what it is.
+    pub target: String,
+    /// The seed of the per-run random values (`--seed` replays it).
+    pub seed: u64,
+    /// Every option of the run.
+    pub options: crate::engine::RunOptions,
+    /// When the run started, RFC 3339, UTC.
+    pub started_at: String,
+    /// Wall time of the run.
+    pub duration_ms: u64,
 }
 
 /// One scenario's verdict.

@@ -70,7 +70,7 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
     let s = &report.summary;
     let results = Results {
         score: s.points,
-        execution_time: report.duration_ms / 1000,
+        execution_time: report.manifest.duration_ms / 1000,
         output: format!(
             "{} of {} points. {} passed, {} failed, {} not run. Seed {} (rerun with --seed {} to replay).",
             s.points,
@@ -78,8 +78,8 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
             s.passed,
             s.failed + s.errors,
             s.not_run,
-            report.seed,
-            report.seed
+            report.manifest.seed,
+            report.manifest.seed
         ),
         output_format: "text",
         tests,

@@ -167,7 +167,7 @@ pub fn summary(report: &RunReport) -> String {
         s.failed + s.errors,
         s.skipped,
         s.not_run,
-        report.duration_ms as f64 / 1000.0
+        report.manifest.duration_ms as f64 / 1000.0
     )
 }
 
@@ -175,10 +175,10 @@ pub fn summary(report: &RunReport) -> String {
 pub fn write(report: &RunReport, w: &mut impl Write, style: Style) -> io::Result<()> {
     w.write_all(
         header(
-            &report.suite,
+            &report.manifest.suite,
             report.scenarios.len(),
-            &report.target,
-            report.seed,
+            &report.manifest.target,
+            report.manifest.seed,
         )
         .as_bytes(),
     )?;

@@ -20,7 +20,7 @@ use crate::outcome::{RunReport, Status};
 /// Writes the report as JUnit XML.
 pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
     let mut junit = Report::new("conformance");
-    let mut suite = TestSuite::new(report.suite.clone());
+    let mut suite = TestSuite::new(report.manifest.suite.clone());
     for r in &report.scenarios {
         let status = match r.status {
             Status::Passed => TestCaseStatus::success(),
@@ -65,7 +65,7 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
             }
         };
         let mut case = TestCase::new(format!("{} ({})", r.id, r.requirements.join(", ")), status);
-        case.set_classname(report.suite.clone());
+        case.set_classname(report.manifest.suite.clone());
         case.set_time(Duration::from_millis(r.duration_ms));
         case.extra.insert("file".into(), r.file.clone().into());
         case.extra.insert("line".into(), r.line.to_string().into());
@@ -74,9 +74,9 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
         }
         suite.add_test_case(case);
     }
-    suite.set_time(Duration::from_millis(report.duration_ms));
+    suite.set_time(Duration::from_millis(report.manifest.duration_ms));
     junit.add_test_suite(suite);
-    junit.set_time(Duration::from_millis(report.duration_ms));
+    junit.set_time(Duration::from_millis(report.manifest.duration_ms));
     junit.serialize(&mut *w).map_err(io::Error::other)?;
     w.write_all(b"\n")
 }

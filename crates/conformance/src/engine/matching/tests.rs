@@ -13,6 +13,7 @@ fn suite() -> Suite {
         name: "t".into(),
         title: "t".into(),
         dir: ".".into(),
+        hash: String::new(),
         files: vec![SuiteFile {
             path: "hello.txt".into(),
             content: Bytes::from_static(b"hello"),

@@ -69,9 +69,24 @@ pub fn load_suite_from(
         name,
         title,
         dir: dir.to_path_buf(),
+        hash: content_hash(manifest, scenarios),
         files,
         scenarios: loaded,
     })
+}
+
+/// SHA-256 over each file's name and text, in order.
+fn content_hash(manifest: &Source, scenarios: &[Source]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for s in std::iter::once(manifest).chain(scenarios) {
+        let name = s.path.file_name().map(|n| n.to_string_lossy().into_owned());
+        h.update(name.unwrap_or_default().as_bytes());
+        h.update([0]);
+        h.update(s.text.len().to_le_bytes());
+        h.update(s.text.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The scenario files of a suite folder, in file-name order.

@@ -30,6 +30,8 @@ pub struct Suite {
     pub title: String,
     /// The suite's folder.
     pub dir: PathBuf,
+    /// SHA-256 of its files (names and contents), lowercase hex.
+    pub hash: String,
     /// Files every graded server must serve from its root (`conformance fixtures export`).
     pub files: Vec<SuiteFile>,
     /// Scenarios, in file-name order.
