@@ -8,6 +8,8 @@ pub const FAILED: i32 = 1;
 pub const INVALID: i32 = 2;
 /// The target could not be reached at all.
 pub const UNREACHABLE: i32 = 3;
+/// The run was stopped (a signal, `--time-limit`) before every scenario had its verdict.
+pub const STOPPED: i32 = 4;
 
 /// Every exit code and what it means.
 pub const TABLE: &[(i32, &str)] = &[
@@ -17,7 +19,14 @@ pub const TABLE: &[(i32, &str)] = &[
         "some scenario failed, or was not run because the server went down",
     ),
     (INVALID, "invalid scenario file or command line"),
-    (UNREACHABLE, "the target could not be reached at all"),
+    (
+        UNREACHABLE,
+        "the target could not be resolved or reached at all",
+    ),
+    (
+        STOPPED,
+        "the run was stopped (SIGINT, SIGTERM, --time-limit); the report has the results so far",
+    ),
 ];
 
 /// The table as `--help` shows it.

@@ -4,8 +4,10 @@
 mod commands;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use conformance::scenario::ProbeKind;
 
 /// Grade any socket-lab/1 server by its address, scenario by scenario.
 #[derive(Debug, Parser)]
@@ -15,17 +17,30 @@ struct Cli {
     command: Command,
 }
 
+const RUN_EXAMPLES: &str = "Examples:
+  conformance run                                     grade the built-in reference server
+  conformance run --target 127.0.0.1:4000 --udp       grade your server, TCP and UDP
+  conformance run --target localhost:4000 --filter hello ping --seed 1234
+  conformance run --target 127.0.0.1:4000 --format junit --output report.xml
+  conformance run --target 127.0.0.1:4000 --format gradescope \\
+      --output /autograder/results/results.json --time-limit 8m";
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a suite against a server (with no --target: against the built-in reference server).
-    Run(RunArgs),
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(Box<RunArgs>),
     /// List a suite's scenarios with their requirement IDs and points.
+    #[command(after_help = "Examples:\n  conformance list\n  conformance list --suite ./my-suite")]
     List {
         /// Suite name (in ./conformance/ or shipped) or folder.
         #[arg(long, default_value = "core")]
         suite: String,
     },
     /// Validate scenario files; report every problem with file:line:col and a snippet.
+    #[command(
+        after_help = "Examples:\n  conformance check conformance/core\n  conformance check my-suite/045-get-twice.yaml"
+    )]
     Check {
         /// Scenario files or suite folders.
         #[arg(required = true)]
@@ -36,11 +51,20 @@ enum Command {
         #[command(subcommand)]
         command: FixturesCommand,
     },
+    /// Print a shell completion script: `conformance completions bash > /etc/bash_completion.d/conformance`.
+    #[command(
+        after_help = "Examples:\n  conformance completions bash > ~/.local/share/bash-completion/completions/conformance\n  conformance completions zsh > ~/.zfunc/_conformance"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 enum FixturesCommand {
     /// Write the suite's files into DIR: serve DIR as your server's root before a run.
+    #[command(after_help = "Examples:\n  conformance fixtures export /tmp/lab-root")]
     Export {
         /// Where to write them.
         dir: PathBuf,
@@ -65,6 +89,17 @@ pub enum Format {
     Gradescope,
 }
 
+/// When to colour the human report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// When stdout is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
 /// `conformance run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -83,35 +118,68 @@ pub struct RunArgs {
     /// Only scenarios with one of these tags.
     #[arg(long, num_args = 1..)]
     pub tag: Vec<String>,
-    /// Scenarios run at once.
-    #[arg(long, default_value_t = 1)]
-    pub jobs: usize,
+    /// Scenarios run at once (1 to 64).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report to FILE (progress still goes to the terminal).
+    /// Write the report to FILE, kept up to date as scenarios finish (progress still goes to
+    /// the terminal).
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Multiply every deadline by X, for slow grading machines.
-    #[arg(long, default_value_t = 1.0)]
+    /// Multiply every deadline by X (0.1 to 100), for slow grading machines.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
     pub timeout_scale: f64,
+    /// Stop the run after this long (e.g. `90s`, `8m`) and report what finished; the rest is
+    /// `not run`.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub time_limit: Option<Duration>,
     /// Also run scenarios tagged `slow`, which wait out the spec's minimum timeouts.
     #[arg(long)]
     pub slow: bool,
     /// Seed for the per-run random names and payloads (printed; pass it to replay a run).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The liveness probe between scenarios, instead of the suite's.
+    #[arg(long, value_parser = parse_probe)]
+    pub probe: Option<ProbeKind>,
+    /// Colour the human report.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.1..=100.0).contains(&x) => Ok(x),
+        Ok(_) => Err("a multiplier from 0.1 to 100".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_probe(s: &str) -> Result<ProbeKind, String> {
+    match s {
+        "ping" => Ok(ProbeKind::Ping),
+        "connect" => Ok(ProbeKind::Connect),
+        "none" => Ok(ProbeKind::None),
+        _ => Err("expected ping, connect or none".to_owned()),
+    }
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run(args) => commands::run::run(args),
+        Command::Run(args) => commands::run::run(*args),
         Command::List { suite } => commands::list(&suite),
         Command::Check { paths } => commands::check(&paths),
         Command::Fixtures {
             command: FixturesCommand::Export { dir, suite },
         } => commands::export(&dir, &suite),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "conformance", &mut std::io::stdout());
+            conformance::exit::PASSED
+        }
     };
     std::process::exit(code);
 }

@@ -4,8 +4,37 @@
 
 use std::net::SocketAddr;
 
-/// Resolves HOST:PORT, preferring an address that accepts a connection: `localhost` often
-/// resolves to ::1 first while a student's server listens on IPv4 only.
+/// Checks that `target` is written HOST:PORT (a name or an address, a port from 1 to 65535)
+/// before anything is looked up: a URL, a missing port or a port out of range is a usage error.
+pub fn check_syntax(target: &str) -> Result<(), String> {
+    let example = "expected HOST:PORT, e.g. 127.0.0.1:1234 or localhost:1234";
+    if target.contains("://") || target.contains('/') {
+        return Err(format!(
+            "`{target}` is not HOST:PORT ({example}; not a URL)"
+        ));
+    }
+    let Some((host, port)) = target.rsplit_once(':') else {
+        return Err(format!("`{target}` has no port ({example})"));
+    };
+    if host.is_empty() {
+        return Err(format!("`{target}` has no host ({example})"));
+    }
+    if host.contains(':') && !(host.starts_with('[') && host.ends_with(']')) {
+        return Err(format!(
+            "`{target}`: write an IPv6 address in brackets, e.g. [::1]:1234"
+        ));
+    }
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => Ok(()),
+        _ => Err(format!(
+            "`{target}`: the port `{port}` is not a number from 1 to 65535"
+        )),
+    }
+}
+
+/// Resolves HOST:PORT. When a name has several addresses, the first that accepts a connection
+/// wins: `localhost` often resolves to ::1 first while a student's server listens on IPv4 only.
+/// A single address is not touched (a one-client server must keep its one `accept`).
 pub async fn resolve(target: &str, scale: f64) -> Result<SocketAddr, String> {
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(target)
         .await
@@ -13,8 +42,12 @@ pub async fn resolve(target: &str, scale: f64) -> Result<SocketAddr, String> {
             format!("cannot resolve `{target}`: {e} (expected HOST:PORT, e.g. 127.0.0.1:1234)")
         })?
         .collect();
+    if let [one] = addrs[..] {
+        return Ok(one);
+    }
     for addr in &addrs {
-        if crate::engine::probe(*addr, scale).await.is_ok() {
+        let probe = crate::engine::probe(*addr, crate::scenario::ProbeKind::Connect, scale);
+        if probe.await.is_ok() {
             return Ok(*addr);
         }
     }
@@ -23,6 +56,32 @@ pub async fn resolve(target: &str, scale: f64) -> Result<SocketAddr, String> {
         .first()
         .copied()
         .ok_or_else(|| format!("`{target}` resolves to no address"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn target_syntax() {
+        for ok in [
+            "127.0.0.1:1",
+            "localhost:65535",
+            "[::1]:80",
+            "lab-host:4000",
+        ] {
+            assert_eq!(super::check_syntax(ok), Ok(()), "{ok}");
+        }
+        for (bad, says) in [
+            ("127.0.0.1", "has no port"),
+            (":99999", "has no host"),
+            ("127.0.0.1:99999", "not a number from 1 to 65535"),
+            ("127.0.0.1:0", "not a number from 1 to 65535"),
+            ("http://127.0.0.1:80", "not a URL"),
+            ("::1:80", "in brackets"),
+        ] {
+            let e = super::check_syntax(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
 }
 
 #[cfg(feature = "builtin")]

@@ -139,6 +139,11 @@ impl<M: Message> Decoder<M> {
         self.reader.position
     }
 
+    /// The size a payload's line announced, while its bytes are still awaited.
+    pub fn awaited_payload(&self) -> Option<u64> {
+        self.pending.as_ref().map(|p| p.size)
+    }
+
     /// The next message at the front of `buf`, consuming it.
     ///
     /// `Ok(None)` means more bytes are needed: append them to the same `buf` and call again.

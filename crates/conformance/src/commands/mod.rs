@@ -1,8 +1,14 @@
 //! The work of each command: `run` in its own module, the small ones here.
 
+mod output;
+mod progress;
 pub mod run;
+mod stop;
+mod target;
 
 use std::path::{Path, PathBuf};
+
+pub use output::print;
 
 use conformance::{exit, files, resolve_suite, scenario};
 
@@ -21,10 +27,10 @@ pub fn list(suite: &str) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    println!("suite `{}`: {}", suite.name, suite.title);
+    let mut out = format!("suite `{}`: {}\n", suite.name, suite.title);
     for s in &suite.scenarios {
-        println!(
-            "  {:<34} {:>2} pts  {:<24} [{}]  {}",
+        out += &format!(
+            "  {:<34} {:>2} pts  {:<24} [{}]  {}\n",
             s.id,
             s.points,
             s.requirements.join(" "),
@@ -33,7 +39,8 @@ pub fn list(suite: &str) -> i32 {
         );
     }
     let total: u32 = suite.scenarios.iter().map(|s| s.points).sum();
-    println!("{} scenarios, {total} points", suite.scenarios.len());
+    out += &format!("{} scenarios, {total} points\n", suite.scenarios.len());
+    print(&out);
     exit::PASSED
 }
 
@@ -55,7 +62,7 @@ pub fn check(paths: &[PathBuf]) -> i32 {
     }
     match scenario::check_files(&files) {
         Ok(n) => {
-            println!("{n} file(s) checked: no problems");
+            print(&format!("{n} file(s) checked: no problems\n"));
             exit::PASSED
         }
         Err(e) => {
@@ -73,11 +80,11 @@ pub fn export(dir: &Path, suite: &str) -> i32 {
     };
     match files::export(&suite, dir) {
         Ok(n) => {
-            println!(
-                "wrote {n} file(s) of suite `{}` to {}",
+            print(&format!(
+                "wrote {n} file(s) of suite `{}` to {}\n",
                 suite.name,
                 dir.display()
-            );
+            ));
             exit::PASSED
         }
         Err(e) => {

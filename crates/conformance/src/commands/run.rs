@@ -1,93 +1,42 @@
-//! `conformance run`: pick the target, run the suite with progress lines, write the report,
-//! choose the exit code.
+//! `conformance run`: check the arguments, pick the target, run the suite with progress, write
+//! the report whatever happens (an invalid target, a signal, a time limit), choose the exit
+//! code.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use conformance::engine::{RunOptions, Target, run_suite, selected};
+use conformance::engine::{RunOptions, Target, report_without_run, run_suite_until, selected};
 use conformance::exit;
 use conformance::outcome::RunReport;
 use conformance::report::{self, human};
 use conformance::scenario::Suite;
 
-use crate::{Format, RunArgs};
+use super::output::{ReportFile, eprint};
+use super::progress::{Progress, dumb_terminal};
+use crate::{Color, Format, RunArgs};
 
-/// Writes progress to stdout or stderr; a closed pipe (`| head`) is not an error worth a panic.
-fn show(to_stdout: bool, text: &str) {
-    let _ = if to_stdout {
-        let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes()).and_then(|()| out.flush())
-    } else {
-        std::io::stderr().lock().write_all(text.as_bytes())
-    };
+/// Where and how the report is written.
+pub struct Writer {
+    format: Format,
+    file: ReportFile,
 }
 
-/// The graded server, and the built-in one to stop afterwards if that is what it is.
-struct Chosen {
-    target: Target,
-    udp: bool,
-    #[cfg(feature = "builtin")]
-    builtin: Option<conformance::target::BuiltIn>,
-}
-
-impl Chosen {
-    async fn stop(self) {
-        #[cfg(feature = "builtin")]
-        if let Some(server) = self.builtin {
-            server.stop().await;
-        }
+impl Writer {
+    /// Writes the whole report to the file, replacing what was there.
+    pub fn write(&self, report: &RunReport) -> std::io::Result<()> {
+        self.file.replace(|w| write_format(self.format, report, w))
     }
 }
 
-async fn choose_target(args: &RunArgs, suite: &Suite, scale: f64) -> Result<Chosen, i32> {
-    if let Some(t) = &args.target {
-        let addr = conformance::target::resolve(t, scale)
-            .await
-            .map_err(|why| {
-                eprintln!("conformance: {why}");
-                exit::UNREACHABLE
-            })?;
-        return Ok(Chosen {
-            target: Target {
-                addr,
-                description: addr.to_string(),
-            },
-            udp: args.udp,
-            #[cfg(feature = "builtin")]
-            builtin: None,
-        });
+fn write_format(format: Format, report: &RunReport, w: &mut dyn Write) -> std::io::Result<()> {
+    let mut w = w;
+    match format {
+        Format::Human => human::write(report, &mut w, human::Style { color: false }),
+        Format::Json => report::json::write(report, &mut w),
+        Format::Junit => report::junit::write(report, &mut w),
+        Format::Tap => report::tap::write(report, &mut w),
+        Format::Gradescope => report::gradescope::write(report, &mut w),
     }
-    builtin(suite).await
-}
-
-#[cfg(feature = "builtin")]
-async fn builtin(suite: &Suite) -> Result<Chosen, i32> {
-    match conformance::target::BuiltIn::start(suite).await {
-        Ok(server) => Ok(Chosen {
-            target: Target {
-                addr: server.addr(),
-                description: format!("{} (built-in reference server)", server.addr()),
-            },
-            udp: true,
-            builtin: Some(server),
-        }),
-        Err(e) => {
-            eprintln!("conformance: cannot start the built-in server: {e}");
-            Err(exit::INVALID)
-        }
-    }
-}
-
-#[cfg(not(feature = "builtin"))]
-async fn builtin(_: &Suite) -> Result<Chosen, i32> {
-    eprintln!("conformance: this build has no built-in server; pass --target HOST:PORT");
-    Err(exit::INVALID)
-}
-
-/// A short seed is easy to type back in with --seed; RandomState is seeded by the OS.
-fn fresh_seed() -> u64 {
-    use std::hash::BuildHasher;
-    u64::from(std::hash::RandomState::new().hash_one(std::time::SystemTime::now()) as u32)
 }
 
 /// Runs `conformance run`; returns the exit code.
@@ -96,105 +45,215 @@ pub fn run(args: RunArgs) -> i32 {
         Ok(s) => Arc::new(s),
         Err(code) => return code,
     };
+    let opts = options(&args);
+    if let Err(why) = check_selection(&suite, &opts) {
+        eprint(&format!("conformance: {why}\n"));
+        return exit::INVALID;
+    }
+    let writer = match &args.output {
+        Some(path) => match ReportFile::open(path) {
+            Ok(file) => Some(Writer {
+                format: args.format,
+                file,
+            }),
+            Err(e) => {
+                eprint(&format!(
+                    "conformance: cannot write {}: {e}\n",
+                    path.display()
+                ));
+                return exit::INVALID;
+            }
+        },
+        None => None,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("conformance: cannot start the async runtime: {e}");
+            eprint(&format!(
+                "conformance: cannot start the async runtime: {e}\n"
+            ));
             return exit::INVALID;
         }
     };
-    runtime.block_on(run_async(args, suite))
+    runtime.block_on(run_async(args, suite, opts, writer))
 }
 
-async fn run_async(args: RunArgs, suite: Arc<Suite>) -> i32 {
-    let scale = args.timeout_scale.max(0.01);
-    let chosen = match choose_target(&args, &suite, scale).await {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let opts = RunOptions {
-        timeout_scale: scale,
+fn options(args: &RunArgs) -> RunOptions {
+    RunOptions {
+        timeout_scale: args.timeout_scale,
         seed: args.seed.unwrap_or_else(fresh_seed),
-        jobs: args.jobs,
-        udp: chosen.udp,
+        jobs: usize::from(args.jobs),
+        udp: args.udp,
         filter: args.filter.clone(),
         tags: args.tag.clone(),
         slow: args.slow,
+        probe: args.probe,
+    }
+}
+
+/// A filter or tag that selects nothing is a mistake, not a green run.
+fn check_selection(suite: &Suite, opts: &RunOptions) -> Result<(), String> {
+    if suite.scenarios.iter().any(|s| selected(s, opts)) {
+        return Ok(());
+    }
+    Err(format!(
+        "--filter {:?} --tag {:?} select none of the {} scenarios of suite `{}` (see `conformance list --suite {}`)",
+        opts.filter,
+        opts.tags,
+        suite.scenarios.len(),
+        suite.name,
+        suite.name
+    ))
+}
+
+/// A short seed is easy to type back in with --seed; RandomState is seeded by the OS.
+fn fresh_seed() -> u64 {
+    use std::hash::BuildHasher;
+    u64::from(std::hash::RandomState::new().hash_one(std::time::SystemTime::now()) as u32)
+}
+
+fn colour(choice: Color, human_on_stdout: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            human_on_stdout && std::io::stdout().is_terminal() && !no_color && !dumb_terminal()
+        }
+    }
+}
+
+async fn run_async(
+    args: RunArgs,
+    suite: Arc<Suite>,
+    mut opts: RunOptions,
+    writer: Option<Writer>,
+) -> i32 {
+    let human_on_stdout = args.format == Format::Human && args.output.is_none();
+    let style = human::Style {
+        color: colour(args.color, human_on_stdout),
     };
+    let chosen = match super::target::choose(&args, &suite).await {
+        Ok(c) => c,
+        Err((code, why)) => {
+            eprint(&format!("conformance: {why}\n"));
+            let target = args.target.clone().unwrap_or_default();
+            let report = report_without_run(&suite, &target, &opts, &why);
+            return finish(
+                &report,
+                &args,
+                writer.as_ref(),
+                style,
+                human_on_stdout,
+                code,
+            );
+        }
+    };
+    opts.udp = chosen.udp;
     let count = suite
         .scenarios
         .iter()
         .filter(|s| selected(s, &opts))
         .count();
-    let human_on_stdout = args.format == Format::Human && args.output.is_none();
-    let style = human::Style {
-        color: human_on_stdout
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none(),
-    };
-    // Progress goes to the terminal: stdout for the human report, else stderr.
     let header = human::header(&suite.name, count, &chosen.target.description, opts.seed);
-    show(
-        human_on_stdout,
-        &if human_on_stdout {
-            format!("{header}\n")
-        } else {
-            header
-        },
-    );
-    let report = run_suite(suite.clone(), &chosen.target, &opts, move |r| {
-        show(human_on_stdout, &human::line(r, style));
-    })
-    .await;
+    let header = if human_on_stdout {
+        format!("{header}\n")
+    } else {
+        header
+    };
+    if human_on_stdout {
+        super::print(&header);
+    } else {
+        eprint(&header);
+    }
+    let progress = Progress::new(count, human_on_stdout, style, writer);
+    let heartbeat = progress.start_heartbeat();
+    let stop = super::stop::requested(args.time_limit);
+    let report = run_suite_until(suite.clone(), &chosen.target, &opts, &progress, stop).await;
+    progress.finish();
+    if let Some(h) = heartbeat {
+        h.abort();
+    }
     chosen.stop().await;
-    if let Err(code) = write_report(&report, &args, style, human_on_stdout) {
-        return code;
-    }
-    if !human_on_stdout {
-        show(false, &human::summary(&report));
-    }
-    exit_code(&report)
+    let code = exit_code(&report);
+    let writer = progress.into_writer();
+    finish(
+        &report,
+        &args,
+        writer.as_ref(),
+        style,
+        human_on_stdout,
+        code,
+    )
 }
 
-fn write_report(
+/// Writes the final report; returns `code`, or the exit code of a report that cannot be written.
+fn finish(
     report: &RunReport,
     args: &RunArgs,
+    writer: Option<&Writer>,
     style: human::Style,
     human_on_stdout: bool,
-) -> Result<(), i32> {
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => {
-                eprintln!("conformance: cannot write {}: {e}", path.display());
-                return Err(exit::INVALID);
-            }
-        },
-        None => Box::new(std::io::stdout().lock()),
+    code: i32,
+) -> i32 {
+    let written = match writer {
+        Some(w) => w.write(report),
+        None if human_on_stdout => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(human::footer(report, style).as_bytes())
+                .and_then(|()| out.flush())
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            write_format(args.format, report, &mut out).and_then(|()| out.flush())
+        }
     };
-    let written = match args.format {
-        Format::Human if human_on_stdout => out.write_all(human::footer(report, style).as_bytes()),
-        Format::Human => human::write(report, &mut out, human::Style { color: false }),
-        Format::Json => report::json::write(report, &mut out),
-        Format::Junit => report::junit::write(report, &mut out),
-        Format::Tap => report::tap::write(report, &mut out),
-        Format::Gradescope => report::gradescope::write(report, &mut out),
-    };
-    written.and_then(|()| out.flush()).map_err(|e| {
-        eprintln!("conformance: cannot write the report: {e}");
-        exit::INVALID
-    })
+    match written {
+        // A closed pipe (`| head`): the reader has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprint(&format!("conformance: cannot write the report: {e}\n"));
+            return exit::INVALID;
+        }
+        Ok(()) => {}
+    }
+    if !human_on_stdout {
+        eprint(&human::summary(report));
+    }
+    code
 }
 
 fn exit_code(report: &RunReport) -> i32 {
-    if report.unreachable.is_some() {
+    if report.stopped.is_some() {
+        exit::STOPPED
+    } else if report.unreachable.is_some() {
         exit::UNREACHABLE
     } else if report.summary.all_passed() {
         exit::PASSED
     } else {
         exit::FAILED
+    }
+}
+
+/// The graded server, and the built-in one to stop afterwards if that is what it is.
+pub struct Chosen {
+    /// The target.
+    pub target: Target,
+    /// Whether it serves UDP.
+    pub udp: bool,
+    #[cfg(feature = "builtin")]
+    /// The built-in server, when it is the target.
+    pub builtin: Option<conformance::target::BuiltIn>,
+}
+
+impl Chosen {
+    async fn stop(self) {
+        #[cfg(feature = "builtin")]
+        if let Some(server) = self.builtin {
+            server.stop().await;
+        }
     }
 }

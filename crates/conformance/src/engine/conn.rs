@@ -35,6 +35,14 @@ pub enum Event {
     /// Nothing complete arrived before the deadline; `partial` is the first of what did arrive,
     /// `len` how much.
     Timeout { partial: Bytes, len: usize },
+    /// A payload's line arrived (`line`, as received) but not all the bytes it announced
+    /// before the deadline; `partial` is the first of those that did.
+    PayloadTimeout {
+        line: Bytes,
+        announced: u64,
+        arrived: u64,
+        partial: Bytes,
+    },
     /// The stream cannot be read any further (a limit, truncation, or a socket error).
     Broken(String),
 }
@@ -51,10 +59,16 @@ pub enum Sent {
 /// How a send failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
-    /// The deadline passed with this many bytes taken.
+    /// The deadline passed before every byte was taken.
     NotTaken {
         /// Bytes the server took.
         taken: u64,
+        /// Bytes the send had.
+        total: u64,
+        /// How long the send went on.
+        elapsed: Duration,
+        /// How long before the deadline the server last took a byte (the whole send if never).
+        idle: Duration,
     },
     /// A write failed otherwise.
     Failed {
@@ -130,22 +144,28 @@ impl Conn {
         pause: Duration,
         deadline: Instant,
     ) -> Result<Sent, SendError> {
-        let mut taken = 0u64;
+        let start = Instant::now();
+        let total = chunks.iter().map(|c| c.len() as u64).sum();
+        let mut progress = Progress {
+            taken: 0,
+            last: start,
+        };
         for (i, chunk) in chunks.iter().enumerate() {
             if i > 0 && !pause.is_zero() {
                 tokio::time::sleep(pause).await;
             }
             let result = match self {
-                Conn::Tcp(c) => timeout_at(deadline, c.write_reading(chunk, &mut taken)).await,
+                Conn::Tcp(c) => timeout_at(deadline, c.write_reading(chunk, &mut progress)).await,
                 Conn::Udp(s) => {
                     timeout_at(deadline, async {
                         s.send(chunk).await?;
-                        taken += chunk.len() as u64;
+                        progress.took(chunk.len());
                         Ok(())
                     })
                     .await
                 }
             };
+            let taken = progress.taken;
             match result {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) if close_kind(&e).is_some() => {
@@ -160,7 +180,15 @@ impl Conn {
                         error: e.to_string(),
                     });
                 }
-                Err(_) => return Err(SendError::NotTaken { taken }),
+                Err(_) => {
+                    let now = Instant::now();
+                    return Err(SendError::NotTaken {
+                        taken,
+                        total,
+                        elapsed: now - start,
+                        idle: now - progress.last,
+                    });
+                }
             }
         }
         Ok(Sent::All)
@@ -171,6 +199,26 @@ impl Conn {
         match self {
             Conn::Tcp(c) => c.stream.shutdown().await,
             Conn::Udp(_) => Ok(()),
+        }
+    }
+
+    /// Ends a TCP connection cleanly: FIN, then whatever arrives is read and dropped until the
+    /// server closes or `deadline` passes. `false` if the server had not closed by then.
+    pub async fn end(self, deadline: Instant) -> bool {
+        let Conn::Tcp(mut c) = self else {
+            return true;
+        };
+        if c.closed.is_some() {
+            return true;
+        }
+        let _ = c.stream.shutdown().await;
+        let mut buf = [0u8; 4096];
+        loop {
+            match timeout_at(deadline, c.stream.read(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) => return true,
+                Ok(Ok(_)) => {}
+                Err(_) => return false,
+            }
         }
     }
 
@@ -214,10 +262,18 @@ impl Conn {
         }
     }
 
-    /// Reads raw bytes: exactly `n`, or through the first `delimiter`, at most `max`.
-    pub async fn read_raw(&mut self, want: RawRead<'_>, deadline: Instant) -> Result<Bytes, Event> {
+    /// Reads raw bytes: exactly `n`, or through the first `delimiter`. On failure, what did
+    /// arrive is kept.
+    pub async fn read_raw(
+        &mut self,
+        want: RawRead<'_>,
+        deadline: Instant,
+    ) -> Result<Bytes, RawShort> {
         let Conn::Tcp(c) = self else {
-            return Err(Event::Broken("raw reads need a TCP connection".to_owned()));
+            return Err(RawShort::new(
+                RawEnd::Broken("raw reads need a TCP connection".into()),
+                &[],
+            ));
         };
         // Raw reads bypass the decoder: start it afresh so its scan state matches the buffer.
         c.decoder = Decoder::new(HARNESS_LIMITS);
@@ -230,16 +286,71 @@ impl Conn {
             if let Some(n) = ready {
                 return Ok(c.buf.split_to(n).freeze());
             }
-            if c.buf.len() > HARNESS_LIMITS.max_line {
-                return Err(Event::Broken(format!(
+            let end = if c.buf.len() > HARNESS_LIMITS.max_line {
+                Some(RawEnd::Broken(format!(
                     "no delimiter within {} bytes",
                     HARNESS_LIMITS.max_line
-                )));
+                )))
+            } else if let Some(kind) = c.closed {
+                Some(RawEnd::Closed(kind))
+            } else {
+                match c.fill(deadline).await {
+                    Ok(()) => None,
+                    Err(Event::Broken(why)) => Some(RawEnd::Broken(why)),
+                    Err(_) => Some(RawEnd::Deadline),
+                }
+            };
+            if let Some(end) = end {
+                return Err(RawShort::new(end, &c.buf));
             }
-            if let Some(kind) = c.closed {
-                return Err(Event::Closed(kind));
-            }
-            c.fill(deadline).await?;
+        }
+    }
+}
+
+/// A raw read that ended before its bytes were there.
+#[derive(Debug)]
+pub struct RawShort {
+    /// How it ended.
+    pub end: RawEnd,
+    /// The first of the bytes that arrived.
+    pub partial: Bytes,
+    /// How many arrived.
+    pub len: usize,
+}
+
+/// How a raw read ended early.
+#[derive(Debug)]
+pub enum RawEnd {
+    /// The deadline passed.
+    Deadline,
+    /// The program closed the connection.
+    Closed(CloseKind),
+    /// The stream cannot be read (a socket error, or no delimiter within the limit).
+    Broken(String),
+}
+
+impl RawShort {
+    fn new(end: RawEnd, buf: &[u8]) -> Self {
+        RawShort {
+            end,
+            partial: Bytes::copy_from_slice(&buf[..buf.len().min(SHOWN_BYTES)]),
+            len: buf.len(),
+        }
+    }
+}
+
+/// How far a send has got: bytes taken, and when the last were.
+#[derive(Debug)]
+pub struct Progress {
+    taken: u64,
+    last: Instant,
+}
+
+impl Progress {
+    fn took(&mut self, n: usize) {
+        if n > 0 {
+            self.taken += n as u64;
+            self.last = Instant::now();
         }
     }
 }
@@ -265,8 +376,12 @@ const READ_AHEAD: usize = 16 * 1024 * 1024;
 impl TcpConn {
     /// Writes `chunk` whole while reading what the server sends meanwhile (up to
     /// [`READ_AHEAD`]), so a server that answers while it reads never deadlocks the harness.
-    /// `taken` counts the bytes as the kernel takes them.
-    async fn write_reading(&mut self, chunk: &[u8], taken: &mut u64) -> std::io::Result<()> {
+    /// `progress` counts the bytes as the kernel takes them.
+    async fn write_reading(
+        &mut self,
+        chunk: &[u8],
+        progress: &mut Progress,
+    ) -> std::io::Result<()> {
         let (mut rd, mut wr) = self.stream.split();
         let mut written = 0;
         while written < chunk.len() {
@@ -279,7 +394,7 @@ impl TcpConn {
                     0 => return Err(std::io::Error::from(ErrorKind::WriteZero)),
                     n => {
                         written += n;
-                        *taken += n as u64;
+                        progress.took(n);
                     }
                 },
                 r = rd.read_buf(&mut self.buf), if reading => match r {
@@ -354,7 +469,15 @@ impl TcpConn {
                 }
             }
             if let Err(event) = self.fill(deadline).await {
-                return event;
+                return match (event, self.decoder.awaited_payload()) {
+                    (Event::Timeout { partial, len }, Some(announced)) => Event::PayloadTimeout {
+                        line: self.current.clone().freeze(),
+                        announced,
+                        arrived: len as u64,
+                        partial,
+                    },
+                    (event, _) => event,
+                };
             }
         }
     }

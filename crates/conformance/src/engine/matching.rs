@@ -184,6 +184,19 @@ pub fn observe(event: &Event) -> (Observation, Option<Bytes>) {
             Observation::Incomplete { len: *len as u64 },
             Some(partial.clone()),
         ),
+        Event::PayloadTimeout {
+            line,
+            announced,
+            arrived,
+            partial,
+        } => (
+            Observation::PayloadCut {
+                line: String::from_utf8_lossy(line).trim_end().to_owned(),
+                announced: *announced,
+                arrived: *arrived,
+            },
+            Some(partial.clone()),
+        ),
         Event::Broken(why) => (Observation::Broken { why: why.clone() }, None),
     }
 }

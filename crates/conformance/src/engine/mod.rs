@@ -19,11 +19,11 @@ mod vars;
 use std::net::SocketAddr;
 
 pub use conn::HARNESS_LIMITS;
-pub use probe::probe;
+pub use probe::{CloseWait, Prober, probe};
 pub use run::{Verdict, run_scenario};
-pub use schedule::run_suite;
+pub use schedule::{Observer, report_without_run, run_suite, run_suite_until};
 
-use crate::scenario::Scenario;
+use crate::scenario::{ProbeKind, Scenario};
 
 /// How to run a suite.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -42,6 +42,8 @@ pub struct RunOptions {
     pub tags: Vec<String>,
     /// Also run scenarios tagged `slow` (they wait out the spec's minimum timeouts).
     pub slow: bool,
+    /// The liveness probe, instead of the suite's.
+    pub probe: Option<ProbeKind>,
 }
 
 impl Default for RunOptions {
@@ -54,6 +56,7 @@ impl Default for RunOptions {
             filter: Vec::new(),
             tags: Vec::new(),
             slow: false,
+            probe: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{RwLock, Semaphore};
 use tokio::time::Instant;
 
-use super::{RunOptions, Target, Verdict, probe, run_scenario, selected};
+use super::{Prober, RunOptions, Target, Verdict, run_scenario, selected};
 use crate::outcome::{Manifest, RunReport, SCHEMA_VERSION, ScenarioReport, Status, Summary};
 use crate::scenario::{Scenario, Suite};
 
@@ -56,12 +56,25 @@ fn report_of(s: &Scenario, verdict: Verdict, elapsed: Duration) -> ScenarioRepor
 }
 
 /// What scenarios share while a suite runs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
+    prober: Prober,
+    state: Mutex<State>,
+}
+
+/// What the scenarios have found out about the server.
+#[derive(Debug, Default)]
+struct State {
     /// Set once the server stops accepting connections: why, naming the scenario before.
     down: Option<String>,
     /// The last scenario that ran to a verdict.
     last: Option<String>,
+}
+
+impl Shared {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Why a scenario is not for this run, if it is not.
@@ -80,29 +93,58 @@ async fn run_one(
     index: usize,
     target: &Target,
     opts: &RunOptions,
-    shared: &Mutex<Shared>,
+    shared: &Shared,
 ) -> ScenarioReport {
     let s = &suite.scenarios[index];
     let start = Instant::now();
     if let Some(why) = skip_reason(s, opts) {
         return report_for(s, Status::Skipped, Duration::ZERO, Some(why.into()));
     }
-    if let Some(why) = shared.lock().expect("not poisoned").down.clone() {
+    if let Some(why) = shared.state().down.clone() {
         return report_for(s, Status::NotRun, Duration::ZERO, Some(why));
     }
-    if let Err(why) = probe(target.addr, opts.timeout_scale).await {
-        let mut shared = shared.lock().expect("not poisoned");
-        let why = match &shared.last {
+    if let Err(why) = shared.prober.probe().await {
+        let mut state = shared.state();
+        let why = match &state.last {
             Some(id) => format!("the server went down after scenario `{id}` ({why})"),
             None => format!("the server went down ({why})"),
         };
-        shared.down = Some(why.clone());
+        state.down = Some(why.clone());
         return report_for(s, Status::NotRun, Duration::ZERO, Some(why));
     }
-    let verdict = run_scenario(s, suite, target.addr, opts.seed, opts.timeout_scale).await;
+    let close_wait = &shared.prober.close_wait;
+    let verdict = run_scenario(
+        s,
+        suite,
+        target.addr,
+        opts.seed,
+        opts.timeout_scale,
+        close_wait,
+    )
+    .await;
     let report = report_of(s, verdict, start.elapsed());
-    shared.lock().expect("not poisoned").last = Some(report.id.clone());
+    shared.state().last = Some(report.id.clone());
     report
+}
+
+/// What a run tells the outside as it goes: for progress lines, and for a report file kept up
+/// to date so that a run killed from outside still leaves its results.
+pub trait Observer {
+    /// A scenario is starting.
+    fn started(&self, _scenario: &Scenario) {}
+    /// A scenario has its verdict; called in suite order.
+    fn finished(&self, report: &ScenarioReport);
+    /// The run so far, after each verdict: scenarios without one yet are `not_run`.
+    fn partial(&self, _so_far: &RunReport) {}
+}
+
+/// An observer that only sees verdicts.
+struct OnFinished<F>(F);
+
+impl<F: Fn(&ScenarioReport)> Observer for OnFinished<F> {
+    fn finished(&self, report: &ScenarioReport) {
+        (self.0)(report)
+    }
 }
 
 /// Runs the selected scenarios of `suite` against `target`, starting them in suite order, at
@@ -114,83 +156,215 @@ pub async fn run_suite(
     opts: &RunOptions,
     on_done: impl Fn(&ScenarioReport),
 ) -> RunReport {
-    let started = Instant::now();
-    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let selected: Vec<usize> = (0..suite.scenarios.len())
-        .filter(|&i| selected(&suite.scenarios[i], opts))
-        .collect();
-    let unreachable = probe(target.addr, opts.timeout_scale).await.err();
-    let shared = Arc::new(Mutex::new(Shared {
-        down: unreachable
-            .clone()
-            .map(|why| format!("the server never answered ({why})")),
-        last: None,
-    }));
-    let permits = Arc::new(Semaphore::new(opts.jobs.max(1)));
-    // A server has one chat room: a scenario that sends MSG runs alone (write), others may
-    // overlap (read), so no scenario sees another's FROM lines.
-    let room = Arc::new(RwLock::new(()));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut reports = Collected {
-        reports: vec![None; selected.len()],
-        shown: 0,
+    let observer = OnFinished(on_done);
+    run_suite_until(suite, target, opts, &observer, std::future::pending()).await
+}
+
+/// [`run_suite`], until `stop` resolves (a signal, a time limit): then the scenarios still
+/// running are abandoned and every scenario without a verdict is `not_run`, with the reason
+/// `stop` gives.
+pub async fn run_suite_until(
+    suite: Arc<Suite>,
+    target: &Target,
+    opts: &RunOptions,
+    observer: &impl Observer,
+    stop: impl std::future::Future<Output = String>,
+) -> RunReport {
+    let mut run = SuiteRun::start(suite, target, opts).await;
+    let stopped = tokio::select! {
+        () = run.run_all(observer) => None,
+        why = stop => Some(why),
     };
-    for (order, &index) in selected.iter().enumerate() {
-        // Taking the permit here, not in the task, starts scenarios in suite order.
-        let permit = permits
+    match stopped {
+        Some(why) => {
+            run.abandon(observer).await;
+            let mut report = run.report(&format!(
+                "the run was stopped before this scenario ended: {why}"
+            ));
+            report.stopped = Some(why);
+            report
+        }
+        None => run.report("the harness failed while running this scenario"),
+    }
+}
+
+/// A suite being run.
+struct SuiteRun {
+    suite: Arc<Suite>,
+    target: Target,
+    opts: RunOptions,
+    started: Instant,
+    started_at: String,
+    /// Indexes of the selected scenarios, in suite order.
+    selected: Vec<usize>,
+    shared: Arc<Shared>,
+    unreachable: Option<String>,
+    tasks: tokio::task::JoinSet<(usize, ScenarioReport)>,
+    collected: Collected,
+}
+
+impl SuiteRun {
+    /// Selects the scenarios and probes the target once.
+    async fn start(suite: Arc<Suite>, target: &Target, opts: &RunOptions) -> SuiteRun {
+        let started_at = manifest(&suite, "", opts).started_at;
+        let selected: Vec<usize> = (0..suite.scenarios.len())
+            .filter(|&i| selected(&suite.scenarios[i], opts))
+            .collect();
+        let kind = opts.probe.unwrap_or(suite.probe);
+        let prober = Prober::new(target.addr, kind, opts.timeout_scale);
+        let unreachable = prober.probe().await.err();
+        let down = unreachable
             .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphore never closed");
-        let (room_write, room_read) = if suite.scenarios[index].broadcasts {
-            (Some(room.clone().write_owned().await), None)
-        } else {
-            (None, Some(room.clone().read_owned().await))
-        };
-        let (suite, shared, opts, target) =
-            (suite.clone(), shared.clone(), opts.clone(), target.clone());
-        tasks.spawn(async move {
-            let report = run_one(&suite, index, &target, &opts, &shared).await;
-            drop((permit, room_write, room_read));
-            (order, report)
-        });
-        while let Some(done) = tasks.try_join_next() {
-            reports.collect(done, &on_done);
+            .map(|why| format!("the server never answered ({why})"));
+        SuiteRun {
+            collected: Collected {
+                reports: vec![None; selected.len()],
+                shown: 0,
+            },
+            suite,
+            target: target.clone(),
+            opts: opts.clone(),
+            started: Instant::now(),
+            started_at,
+            selected,
+            shared: Arc::new(Shared {
+                prober,
+                state: Mutex::new(State { down, last: None }),
+            }),
+            unreachable,
+            tasks: tokio::task::JoinSet::new(),
         }
     }
-    while let Some(done) = tasks.join_next().await {
-        reports.collect(done, &on_done);
+
+    /// Starts every scenario in order and waits for all of them.
+    async fn run_all(&mut self, observer: &impl Observer) {
+        let permits = Arc::new(Semaphore::new(self.opts.jobs.max(1)));
+        // A server has one chat room and one connection count: a scenario that sends MSG, or
+        // says it is exclusive, runs alone (write); others may overlap (read), so no scenario
+        // sees another's FROM lines or finds the server's slots taken.
+        let room = Arc::new(RwLock::new(()));
+        for order in 0..self.selected.len() {
+            let index = self.selected[order];
+            // Taking the permit here, not in the task, starts scenarios in suite order.
+            let permit = permits.clone().acquire_owned().await.expect("never closed");
+            let scenario = &self.suite.scenarios[index];
+            let (write, read) = if scenario.runs_alone() {
+                (Some(room.clone().write_owned().await), None)
+            } else {
+                (None, Some(room.clone().read_owned().await))
+            };
+            observer.started(scenario);
+            let (suite, shared, opts, target) = (
+                self.suite.clone(),
+                self.shared.clone(),
+                self.opts.clone(),
+                self.target.clone(),
+            );
+            self.tasks.spawn(async move {
+                let report = run_one(&suite, index, &target, &opts, &shared).await;
+                drop((permit, write, read));
+                (order, report)
+            });
+            while let Some(done) = self.tasks.try_join_next() {
+                self.collect(done, observer);
+            }
+        }
+        while let Some(done) = self.tasks.join_next().await {
+            self.collect(done, observer);
+        }
     }
-    let scenarios: Vec<ScenarioReport> = reports
-        .reports
-        .into_iter()
-        .zip(&selected)
-        .map(|(r, &i)| {
-            r.unwrap_or_else(|| {
-                report_for(
-                    &suite.scenarios[i],
-                    Status::Error,
-                    Duration::ZERO,
-                    Some("the harness failed while running this scenario".into()),
-                )
+
+    /// Stops the scenarios still running, keeping the verdicts already reached.
+    async fn abandon(&mut self, observer: &impl Observer) {
+        self.tasks.abort_all();
+        while let Some(done) = self.tasks.join_next().await {
+            if !matches!(&done, Err(e) if e.is_cancelled()) {
+                self.collect(done, observer);
+            }
+        }
+    }
+
+    fn collect(
+        &mut self,
+        done: Result<(usize, ScenarioReport), tokio::task::JoinError>,
+        observer: &impl Observer,
+    ) {
+        if self.collected.collect(done, observer) {
+            observer.partial(&self.report("not finished yet when this report was written"));
+        }
+    }
+
+    /// The report, with `missing` as the reason of each scenario without a verdict.
+    fn report(&self, missing: &str) -> RunReport {
+        let scenarios: Vec<ScenarioReport> = self
+            .collected
+            .reports
+            .iter()
+            .zip(&self.selected)
+            .map(|(r, &i)| {
+                r.clone().unwrap_or_else(|| {
+                    let status = if missing.starts_with("the harness") {
+                        Status::Error
+                    } else {
+                        Status::NotRun
+                    };
+                    report_for(
+                        &self.suite.scenarios[i],
+                        status,
+                        Duration::ZERO,
+                        Some(missing.into()),
+                    )
+                })
             })
-        })
+            .collect();
+        RunReport {
+            schema_version: SCHEMA_VERSION,
+            manifest: self.manifest(),
+            unreachable: self.unreachable.clone(),
+            stopped: None,
+            summary: Summary::of(&scenarios),
+            scenarios,
+        }
+    }
+
+    fn manifest(&self) -> Manifest {
+        let mut m = manifest(&self.suite, &self.target.description, &self.opts);
+        m.started_at.clone_from(&self.started_at);
+        m.duration_ms = self.started.elapsed().as_millis() as u64;
+        m
+    }
+}
+
+/// The manifest of a run of `suite` against `target` starting now.
+fn manifest(suite: &Suite, target: &str, opts: &RunOptions) -> Manifest {
+    Manifest {
+        tool: env!("CARGO_PKG_NAME").to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        suite: suite.name.clone(),
+        suite_title: suite.title.clone(),
+        suite_hash: suite.hash.clone(),
+        target: target.to_owned(),
+        seed: opts.seed,
+        options: opts.clone(),
+        started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        duration_ms: 0,
+    }
+}
+
+/// The report of a run that could not start (an invalid or unresolvable target): every selected
+/// scenario is `not_run`, with `why`.
+pub fn report_without_run(suite: &Suite, target: &str, opts: &RunOptions, why: &str) -> RunReport {
+    let scenarios: Vec<ScenarioReport> = suite
+        .scenarios
+        .iter()
+        .filter(|s| selected(s, opts))
+        .map(|s| report_for(s, Status::NotRun, Duration::ZERO, Some(why.to_owned())))
         .collect();
     RunReport {
         schema_version: SCHEMA_VERSION,
-        manifest: Manifest {
-            tool: env!("CARGO_PKG_NAME").to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            suite: suite.name.clone(),
-            suite_title: suite.title.clone(),
-            suite_hash: suite.hash.clone(),
-            target: target.description.clone(),
-            seed: opts.seed,
-            options: opts.clone(),
-            started_at,
-            duration_ms: started.elapsed().as_millis() as u64,
-        },
-        unreachable,
+        manifest: manifest(suite, target, opts),
+        unreachable: Some(why.to_owned()),
+        stopped: None,
         summary: Summary::of(&scenarios),
         scenarios,
     }
@@ -203,19 +377,24 @@ struct Collected {
 }
 
 impl Collected {
+    /// Keeps a verdict; `true` if it was one.
     fn collect(
         &mut self,
         done: Result<(usize, ScenarioReport), tokio::task::JoinError>,
-        on_done: &impl Fn(&ScenarioReport),
-    ) {
+        observer: &impl Observer,
+    ) -> bool {
         match done {
             Ok((order, report)) => self.reports[order] = Some(report),
             // A panicking scenario task is a harness bug; its scenario is reported as an error.
-            Err(e) => eprintln!("conformance: internal error in a scenario task: {e}"),
+            Err(e) => {
+                eprintln!("conformance: internal error in a scenario task: {e}");
+                return false;
+            }
         }
         while let Some(Some(next)) = self.reports.get(self.shown) {
-            on_done(next);
+            observer.finished(next);
             self.shown += 1;
         }
+        true
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use wire::{ClientMessage, Encode, PathArg, ServerMessage};
 
-use super::conn::{Event, RawRead, SendError, Sent};
+use super::conn::{Event, RawEnd, RawRead, SendError, Sent};
 use super::matching::{check, describe, observe, pattern, payload_bytes};
 use super::run::{Run, StepError, Unmet};
 use crate::outcome::{Expected, Observation};
@@ -40,16 +40,7 @@ impl Run<'_> {
                 );
                 Ok(())
             }
-            Err(SendError::NotTaken { taken }) => Err(StepError::failed(
-                Expected::Taken,
-                Observation::NotTaken { taken },
-                None,
-            )),
-            Err(SendError::Failed { taken, error }) => Err(StepError::failed(
-                Expected::Taken,
-                Observation::WriteFailed { taken, error },
-                None,
-            )),
+            Err(e) => Err(StepError::failed(Expected::Taken, send_failure(e), None)),
         }
     }
 
@@ -109,14 +100,29 @@ impl Run<'_> {
                 },
             ),
         };
-        let got = match self.conn(raw.conn).await?.read_raw(want, deadline).await {
+        let got = self.conn(raw.conn).await?.read_raw(want, deadline).await;
+        let name = self.name(raw.conn).to_owned();
+        let got = match got {
             Ok(b) => b,
-            Err(event) => {
-                self.record(raw.conn, &event);
-                return Err(StepError::on_event(expected, &event));
+            Err(short) => {
+                if short.len > 0 {
+                    self.transcript.received(&name, &short.partial);
+                }
+                let observed = match short.end {
+                    RawEnd::Deadline => Observation::Short {
+                        len: short.len as u64,
+                        closed: None,
+                    },
+                    RawEnd::Closed(how) => Observation::Short {
+                        len: short.len as u64,
+                        closed: Some(how),
+                    },
+                    RawEnd::Broken(why) => Observation::Broken { why },
+                };
+                self.transcript.observed(&name, observed.clone());
+                return Err(StepError::failed(expected, observed, Some(short.partial)));
             }
         };
-        let name = self.name(raw.conn).to_owned();
         self.transcript.received(&name, &got);
         let ok = match (&raw.matcher, &expected) {
             (RawMatcher::Exact(_), Expected::Bytes { bytes }) => got == *bytes,
@@ -145,10 +151,7 @@ impl Run<'_> {
         self.transcript.sent(&name, &line);
         let c = self.conn(conn).await?;
         if let Err(e) = c.send(&[line], Duration::ZERO, deadline).await {
-            let observed = match e {
-                SendError::NotTaken { taken } => Observation::NotTaken { taken },
-                SendError::Failed { taken, error } => Observation::WriteFailed { taken, error },
-            };
+            let observed = send_failure(e);
             return Err(StepError::failed(Expected::Pong, observed, None));
         }
         // A close during the PING shows up as the next event.
@@ -223,6 +226,24 @@ impl Run<'_> {
     fn payload(&self, source: &PayloadSource) -> Result<Bytes, StepError> {
         payload_bytes(source, &self.vars, self.suite)?
             .ok_or_else(|| StepError::Harness(format!("the payload source {source:?} is missing")))
+    }
+}
+
+/// What a failed send observed.
+fn send_failure(e: SendError) -> Observation {
+    match e {
+        SendError::NotTaken {
+            taken,
+            total,
+            elapsed,
+            idle,
+        } => Observation::NotTaken {
+            taken,
+            total,
+            elapsed_ms: elapsed.as_millis() as u64,
+            idle_ms: idle.as_millis() as u64,
+        },
+        SendError::Failed { taken, error } => Observation::WriteFailed { taken, error },
     }
 }
 

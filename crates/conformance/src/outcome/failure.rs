@@ -104,6 +104,23 @@ pub enum Observation {
         /// How many bytes arrived.
         len: u64,
     },
+    /// A payload's line arrived, but not all the bytes it announced (the first are `received`).
+    PayloadCut {
+        /// The line, as decoded.
+        line: String,
+        /// The size it announced.
+        announced: u64,
+        /// How many bytes arrived before the deadline.
+        arrived: u64,
+    },
+    /// Raw bytes were awaited; fewer arrived (they are `received`), then the deadline passed or
+    /// the program closed the connection.
+    Short {
+        /// How many arrived.
+        len: u64,
+        /// How the connection ended, if it did.
+        closed: Option<CloseKind>,
+    },
     /// The stream cannot be read any further: a limit, truncation, a socket error.
     Broken {
         /// Why.
@@ -115,6 +132,12 @@ pub enum Observation {
     NotTaken {
         /// How many it took.
         taken: u64,
+        /// How many the send had.
+        total: u64,
+        /// How long the send went on, in ms.
+        elapsed_ms: u64,
+        /// How long before the deadline it last took a byte, in ms.
+        idle_ms: u64,
     },
     /// A write failed.
     WriteFailed {

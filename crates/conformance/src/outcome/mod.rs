@@ -23,8 +23,10 @@ pub struct RunReport {
     pub schema_version: u32,
     /// What ran, against what, with which options: enough to run it again.
     pub manifest: Manifest,
-    /// Why nothing could be run, if the target never answered.
+    /// Why nothing could be run, if the target never answered (or was not a valid address).
     pub unreachable: Option<String>,
+    /// Why the run ended before every scenario had its verdict, if it did.
+    pub stopped: Option<String>,
     /// One entry per selected scenario, in suite order.
     pub scenarios: Vec<ScenarioReport>,
     /// Counts and points.

@@ -111,16 +111,61 @@ pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
         Observation::Incomplete { len } => {
             format!("{len} bytes with no line end, then nothing before the deadline")
         }
+        Observation::PayloadCut {
+            line,
+            announced,
+            arrived,
+        } => format!(
+            "`{line}`, which announces {announced} bytes; only {arrived} arrived before the deadline"
+        ),
+        Observation::Short {
+            len: 0,
+            closed: None,
+        } => "nothing, before the deadline".to_owned(),
+        Observation::Short { len, closed: None } => {
+            format!("only {len} bytes, then nothing before the deadline")
+        }
+        Observation::Short {
+            len,
+            closed: Some(how),
+        } => format!(
+            "{len} bytes, then the server closed the connection ({})",
+            close(*how)
+        ),
         Observation::Broken { why } => why.clone(),
         Observation::Bytes => format!("`{}`", escape(received.map_or(&[][..], |b| b))),
-        Observation::NotTaken { taken } => format!(
-            "the server stopped reading: only {taken} bytes of this send were taken before the deadline"
-        ),
+        Observation::NotTaken {
+            taken,
+            total,
+            elapsed_ms,
+            idle_ms,
+        } => not_taken(*taken, *total, *elapsed_ms, *idle_ms),
         Observation::WriteFailed { taken, error } => {
             format!("writing failed after {taken} bytes: {error}")
         }
         Observation::ConnectFailed { error } => format!("could not connect: {error}"),
         Observation::HalfCloseFailed { error } => error.clone(),
+    }
+}
+
+/// A send the program did not take in time: it never read, stopped reading, or read too slowly.
+fn not_taken(taken: u64, total: u64, elapsed_ms: u64, idle_ms: u64) -> String {
+    let secs = |ms: u64| format!("{:.1} s", ms as f64 / 1000.0);
+    if taken == 0 {
+        format!(
+            "the server read none of the {total} bytes of this send in {}",
+            secs(elapsed_ms)
+        )
+    } else if idle_ms >= 1000 {
+        format!(
+            "the server stopped reading: it took {taken} of {total} bytes, then nothing for the last {}",
+            secs(idle_ms)
+        )
+    } else {
+        format!(
+            "the server reads too slowly: it took {taken} of {total} bytes in {}, and was still reading at the deadline",
+            secs(elapsed_ms)
+        )
     }
 }
 

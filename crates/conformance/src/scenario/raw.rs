@@ -12,6 +12,8 @@ use serde_saphyr::Spanned;
 pub(crate) struct RawSuite {
     pub name: String,
     pub title: String,
+    #[serde(default = "ping")]
+    pub probe: super::model::ProbeKind,
     #[serde(default)]
     pub files: Vec<Spanned<RawFile>>,
 }
@@ -39,10 +41,16 @@ pub(crate) struct RawScenario {
     pub tags: Vec<String>,
     pub hint: Option<String>,
     #[serde(default)]
+    pub exclusive: bool,
+    #[serde(default)]
     pub connections: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     pub vars: BTreeMap<String, Spanned<String>>,
     pub steps: Vec<Spanned<RawStep>>,
+}
+
+fn ping() -> super::model::ProbeKind {
+    super::model::ProbeKind::Ping
 }
 
 fn one() -> u32 {
@@ -80,6 +88,7 @@ pub(crate) struct RawStep {
     pub token: Option<Spanned<RawFieldMatcher>>,
     pub code: Option<Spanned<RawFieldMatcher>>,
     pub capture: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    pub hint: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

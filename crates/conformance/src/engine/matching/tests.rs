@@ -14,6 +14,7 @@ fn suite() -> Suite {
         title: "t".into(),
         dir: ".".into(),
         hash: String::new(),
+        probe: crate::scenario::ProbeKind::Ping,
         files: vec![SuiteFile {
             path: "hello.txt".into(),
             content: Bytes::from_static(b"hello"),

@@ -3,16 +3,26 @@
 use bytes::Bytes;
 
 use super::diagnostics::{Diagnostics, LoadErrors, Source};
-use crate::scenario::model::SuiteFile;
+use crate::scenario::model::{ProbeKind, SuiteFile};
 use crate::scenario::raw::{RawFile, RawSuite};
 
-/// Reads a suite manifest: its name, title and fixture files.
-pub(super) fn load(source: &Source) -> Result<(String, String, Vec<SuiteFile>), LoadErrors> {
+/// What a manifest says.
+pub(super) struct Manifest {
+    pub name: String,
+    pub title: String,
+    pub probe: ProbeKind,
+    pub files: Vec<SuiteFile>,
+}
+
+/// Reads a suite manifest.
+pub(super) fn load(source: &Source) -> Result<Manifest, LoadErrors> {
     let mut d = Diagnostics::new(source);
     let raw: Option<RawSuite> = d.parse();
-    let value = raw.map(|raw| {
-        let files = raw.files.iter().map(|f| file(&mut d, f)).collect();
-        (raw.name, raw.title, files)
+    let value = raw.map(|raw| Manifest {
+        files: raw.files.iter().map(|f| file(&mut d, f)).collect(),
+        name: raw.name,
+        title: raw.title,
+        probe: raw.probe,
     });
     d.finish(value).map_err(|errors| LoadErrors { errors })
 }

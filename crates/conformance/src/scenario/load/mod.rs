@@ -49,7 +49,12 @@ pub fn load_suite_from(
     manifest: &Source,
     scenarios: &[Source],
 ) -> Result<Suite, LoadErrors> {
-    let (name, title, files) = manifest::load(manifest)?;
+    let manifest::Manifest {
+        name,
+        title,
+        probe,
+        files,
+    } = manifest::load(manifest)?;
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     let mut ids = UniqueIds::default();
@@ -70,6 +75,7 @@ pub fn load_suite_from(
         title,
         dir: dir.to_path_buf(),
         hash: content_hash(manifest, scenarios),
+        probe,
         files,
         scenarios: loaded,
     })
@@ -151,7 +157,7 @@ fn neighbour_files(path: &Path) -> Result<Vec<SuiteFile>, LoadErrors> {
         .map(|d| d.join(MANIFEST))
         .filter(|m| m.exists())
     {
-        Some(m) => Ok(manifest::load(&Source::read(&m)?)?.2),
+        Some(m) => Ok(manifest::load(&Source::read(&m)?)?.files),
         None => Ok(Vec::new()),
     }
 }

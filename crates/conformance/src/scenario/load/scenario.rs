@@ -130,6 +130,7 @@ fn check(d: &mut Diagnostics<'_>, raw: RawScenario, files: &[SuiteFile]) -> Scen
         vars,
         steps,
         broadcasts: scope.broadcasts,
+        exclusive: raw.exclusive,
     }
 }
 

@@ -64,6 +64,7 @@ keys! {
         Token = "token",
         Code = "code",
         Capture = "capture",
+        Hint = "hint",
     }
 }
 
@@ -125,6 +126,7 @@ pub(super) fn keys(s: &RawStep, step_at: YamlLocation) -> Vec<(Key, YamlLocation
         (Token, at(&s.token)),
         (Code, at(&s.code)),
         (Capture, at(&s.capture)),
+        (Hint, at(&s.hint)),
     ];
     all.into_iter()
         .filter_map(|(k, at)| at.map(|at| (k, if at.line() == 0 { step_at } else { at })))
@@ -169,7 +171,8 @@ pub(super) fn action_of(
 /// Records every modifier that means nothing on `action`.
 fn check_modifiers(d: &mut Diagnostics<'_>, action: Key, keys: &[(Key, YamlLocation)]) {
     for (key, at) in keys {
-        if ACTIONS.contains(key) || action.modifiers().contains(key) {
+        // A hint goes on any step: it is what a student reads when that step fails.
+        if ACTIONS.contains(key) || *key == Hint || action.modifiers().contains(key) {
             continue;
         }
         let takers: Vec<&str> = ACTIONS
@@ -241,7 +244,7 @@ pub(super) fn load(
     Some(Step {
         source_line: d.source.line(location.line).to_owned(),
         location,
-        hint: None,
+        hint: s.hint.as_ref().map(|h| h.value.clone()),
         action,
     })
 }

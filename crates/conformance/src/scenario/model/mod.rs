@@ -13,5 +13,5 @@ pub use matcher::{
 };
 pub use scenario::{ConnId, Connection, Scenario, Transport, VarKind};
 pub use step::{Action, Expect, ExpectRaw, Send, SendData, SendItem, Split, Step};
-pub use suite::{Location, Suite, SuiteFile};
+pub use suite::{Location, ProbeKind, Suite, SuiteFile};
 pub use template::{Segment, Template, TemplateError, UnsetVar, VarSource};

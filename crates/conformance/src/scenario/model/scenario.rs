@@ -74,6 +74,9 @@ pub struct Scenario {
     /// Whether it sends `MSG`: its relays reach every introduced client of the server, so it
     /// must not overlap with other scenarios.
     pub broadcasts: bool,
+    /// Whether the scenario says it must run alone (it counts the server's connections, or
+    /// shares the program's state).
+    pub exclusive: bool,
 }
 
 impl Scenario {
@@ -87,6 +90,11 @@ impl Scenario {
         self.connections
             .iter()
             .any(|c| c.transport == Transport::Udp)
+    }
+
+    /// Whether no other scenario may run at the same time as this one.
+    pub fn runs_alone(&self) -> bool {
+        self.broadcasts || self.exclusive
     }
 
     /// Whether the scenario has `tag`.

@@ -32,10 +32,25 @@ pub struct Suite {
     pub dir: PathBuf,
     /// SHA-256 of its files (names and contents), lowercase hex.
     pub hash: String,
+    /// How the runner checks, between scenarios, that the server is still up.
+    pub probe: ProbeKind,
     /// Files every graded server must serve from its root (`conformance fixtures export`).
     pub files: Vec<SuiteFile>,
     /// Scenarios, in file-name order.
     pub scenarios: Vec<Scenario>,
+}
+
+/// What the liveness probe between scenarios does to a server given by its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeKind {
+    /// Connect, send `PING`, end the connection and wait for the server's close (socket-lab
+    /// servers answer it).
+    Ping,
+    /// Connect, send nothing, end the connection and wait for the server's close.
+    Connect,
+    /// No probe: the server is never touched between scenarios (one-client servers).
+    None,
 }
 
 /// A file of the suite's fixtures.
