@@ -39,8 +39,8 @@ async fn run_one(yaml: &str, addr: SocketAddr) -> RunReport {
         dir.path().join("suite.yaml"),
         "name: fake\ntitle: fake servers\n",
     )
-    .unwrap();
-    std::fs::write(dir.path().join("010-case.yaml"), yaml).unwrap();
+    .expect("write the suite");
+    std::fs::write(dir.path().join("010-case.yaml"), yaml).expect("write the scenario");
     let suite = Arc::new(load_suite(dir.path()).expect("the scenario loads"));
     let opts = RunOptions {
         probe: Some(ProbeKind::None),
