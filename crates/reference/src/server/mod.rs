@@ -203,11 +203,19 @@ pub async fn run(
     Ok(())
 }
 
-/// Checks every setting against the minimums of spec §9 (see [`Config::validate`]).
+/// The largest line limit a server may set (LIMIT-7).
+pub const MAX_LINE_LIMIT: usize = 65536;
+/// The largest datagram limit a server may set (UDP-16).
+pub const MAX_DATAGRAM_LIMIT: usize = 8192;
+
+/// Checks every setting against the minimums and maximums of spec §9 (see [`Config::validate`]).
 fn check(config: &Config) -> Result<(), ServerError> {
     let bad = |what: &str| Err(ServerError::Config(what.to_owned()));
     if config.max_line < wire::Limits::MINIMUM.max_line {
         return bad("line limit below the 1024 octets every server accepts (LIMIT-1)");
+    }
+    if config.max_line > MAX_LINE_LIMIT {
+        return bad("line limit above the 65536 octets any server may set (LIMIT-7)");
     }
     if config.max_upload < wire::Limits::MINIMUM.max_payload {
         return bad("upload limit below the 1 MiB every server accepts (LIMIT-3)");
@@ -221,6 +229,9 @@ fn check(config: &Config) -> Result<(), ServerError> {
     if config.max_datagram < 1024 {
         return bad("datagram limit below the 1024 octets every server accepts (UDP-10)");
     }
+    if config.max_datagram > MAX_DATAGRAM_LIMIT {
+        return bad("datagram limit above the 8192 octets any server may set (UDP-16)");
+    }
     if config.idle_timeout.is_zero() {
         return bad("the idle limit must be above zero");
     }
@@ -232,7 +243,8 @@ fn check(config: &Config) -> Result<(), ServerError> {
 
 impl Config {
     /// Checks every setting against the minimums of spec §9 (line 1024, upload 1 MiB, datagram
-    /// 1024) and against zero where zero cannot work. [`run`] calls it first.
+    /// 1024), its maximums (line 65536, datagram 8192) and against zero where zero cannot work.
+    /// [`run`] calls it first.
     pub fn validate(&self) -> Result<(), ServerError> {
         check(self)
     }
