@@ -32,7 +32,7 @@ fn list(ids: &[&str]) -> Vec<String> {
 /// were not run.
 fn check(defect: Option<&str>, jobs: usize, scale: f64, failed: Vec<String>, not_run: Vec<String>) {
     let _serial = one_at_a_time();
-    let server = StudentServer::start(defect);
+    let server = StudentServer::start(defect, &[]);
     let report = run_core(server.addr, jobs, scale);
     let mut got_failed = ids_with(&report, Status::Failed);
     got_failed.extend(ids_with(&report, Status::Error));
