@@ -11,7 +11,7 @@ use conformance::report::{self, human};
 
 fn run(defect: &str, ids: &[&str]) -> RunReport {
     let _serial = one_at_a_time();
-    let server = StudentServer::start(Some(defect));
+    let server = StudentServer::start(Some(defect), &[]);
     let opts = RunOptions {
         seed: 1234,
         udp: true,

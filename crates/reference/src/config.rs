@@ -9,6 +9,10 @@ use crate::server::ServerError;
 
 /// The smallest datagram limit a server may have, in octets (UDP-10).
 const MIN_DATAGRAM: usize = 1024;
+/// The largest line limit a server may set (LIMIT-7).
+pub const MAX_LINE_LIMIT: usize = 65536;
+/// The largest datagram limit a server may set (UDP-16).
+pub const MAX_DATAGRAM_LIMIT: usize = 8192;
 /// The reference's datagram limit (spec §9.1).
 const REFERENCE_DATAGRAM: usize = 4096;
 
@@ -80,7 +84,8 @@ impl Config {
     }
 
     /// Checks every setting against the minimums of spec §9 (line, upload and datagram
-    /// sizes) and against zero where zero cannot work. [`crate::server::run`] calls it first.
+    /// sizes), its maximums (line 65536, datagram 8192) and against zero where zero cannot work.
+    /// [`crate::server::run`] calls it first.
     pub fn validate(&self) -> Result<(), ServerError> {
         let bad = |what: String| Err(ServerError::Config(what));
         let minimum = Limits::MINIMUM;
@@ -88,6 +93,11 @@ impl Config {
             return bad(format!(
                 "line limit below the {} octets every server accepts (LIMIT-1)",
                 minimum.max_line
+            ));
+        }
+        if self.max_line > MAX_LINE_LIMIT {
+            return bad(format!(
+                "line limit above the {MAX_LINE_LIMIT} octets any server may set (LIMIT-7)"
             ));
         }
         if self.max_upload < minimum.max_payload {
@@ -105,6 +115,11 @@ impl Config {
         if self.max_datagram < MIN_DATAGRAM {
             return bad(format!(
                 "datagram limit below the {MIN_DATAGRAM} octets every server accepts (UDP-10)"
+            ));
+        }
+        if self.max_datagram > MAX_DATAGRAM_LIMIT {
+            return bad(format!(
+                "datagram limit above the {MAX_DATAGRAM_LIMIT} octets any server may set (UDP-16)"
             ));
         }
         if self.idle_timeout.is_zero() {

@@ -200,6 +200,36 @@ async fn unusual_but_allowed_paths() {
         std::fs::read(server.dir().join("real/new.txt")).unwrap(),
         b"new"
     );
+    // PATH-7: a PUT to a link to a file replaces the file it points to; the link stays.
+    std::os::unix::fs::symlink("in.txt", server.dir().join("real/link.txt")).unwrap();
+    c.send(b"PUT real/link.txt 7\nchanged").await;
+    c.expect("OK stored real/link.txt").await;
+    assert_eq!(
+        std::fs::read(server.dir().join("real/in.txt")).unwrap(),
+        b"changed"
+    );
+    assert!(
+        std::fs::symlink_metadata(server.dir().join("real/link.txt"))
+            .unwrap()
+            .is_symlink()
+    );
+    c.send_line("GET alias/link.txt").await;
+    assert_eq!(c.recv().await.payload().unwrap().as_ref(), b"changed");
+    // PUT-9: the temporary file sat beside its target and is gone.
+    assert_eq!(
+        server.files(),
+        [
+            "-",
+            ".hidden",
+            "a/..b",
+            "alias",
+            "données/résumé.txt",
+            "real/in.txt",
+            "real/link.txt",
+            "real/new.txt",
+            "x..",
+        ]
+    );
 }
 
 /// PUT-5, PUT-6, PUT-7, PATH-6, GET-2, GET-3: folders are created, files replaced, empty files

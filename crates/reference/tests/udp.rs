@@ -5,6 +5,7 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use common::{TestServer, within};
 use tokio::net::UdpSocket;
@@ -99,4 +100,46 @@ async fn udp_relay() {
     assert_eq!(b.recv().await, "FROM alice udp only");
     assert_eq!(a.recv().await, "OK");
     assert!(tcp.barrier("tcp").await.is_empty());
+}
+
+/// UDP-10, UDP-16, UDP-15 at a datagram limit of exactly 1024: every octet counts, terminator
+/// included, so 1024 octets pass however they end and 1025 get ERR 413; a datagram ending in a
+/// lone CR is malformed.
+#[tokio::test]
+async fn datagram_size_counts_every_octet() {
+    let server = TestServer::start(true, |c| c.max_datagram = 1024).await;
+    let a = Peer::new(server.addr).await;
+    a.expect(b"HELLO alice", "WELCOME hello alice").await;
+    for ending in ["\n", "\r\n", ""] {
+        let text = "y".repeat(1024 - 4 - ending.len());
+        let datagram = format!("MSG {text}{ending}");
+        assert_eq!(datagram.len(), 1024);
+        a.expect(datagram.as_bytes(), "OK").await;
+    }
+    a.expect_err(format!("MSG {}\n", "y".repeat(1020)).as_bytes(), 413)
+        .await;
+    a.expect_err(b"PING t\r", 400).await;
+    a.expect_err(b"MSG lone\r", 400).await;
+    a.expect(b"PING t\r\n", "PONG t").await;
+}
+
+/// UDP-14: a refused datagram (here ERR 405) refreshes its registered sender like any other: a
+/// peer heard from within the expiry keeps its name, a silent one loses it.
+#[tokio::test]
+async fn any_datagram_refreshes_its_sender() {
+    let expiry = Duration::from_millis(1000);
+    let step = Duration::from_millis(600);
+    let server = TestServer::start(true, |c| c.udp_peer_expiry = expiry).await;
+    let a = Peer::new(server.addr).await;
+    let quiet = Peer::new(server.addr).await;
+    let other = Peer::new(server.addr).await;
+    a.expect(b"HELLO alice", "WELCOME hello alice").await;
+    quiet.expect(b"HELLO quinn", "WELCOME hello quinn").await;
+    // Waiting out the expiry the test is about, not synchronising with the server.
+    tokio::time::sleep(step).await;
+    a.expect_err(b"GET docs/readme.txt", 405).await;
+    tokio::time::sleep(step).await;
+    // 1.2 s after their HELLO: alice spoke 0.6 s ago and is still registered; quinn expired.
+    other.expect_err(b"HELLO alice", 409).await;
+    other.expect(b"HELLO quinn", "WELCOME hello quinn").await;
 }

@@ -319,6 +319,10 @@ impl<M: Message> PartDecoder<M> {
 
 /// Decodes the one message of a UDP datagram (spec §10): its line end is optional, and anything
 /// after the message is [`MalformedKind::TrailingBytes`].
+///
+/// The line end is `LF` or `CR LF`, as on a stream. A datagram that ends in a `CR` with no `LF`
+/// after it has no line end: that `CR` is a control character of the line (UDP-15), reported as
+/// the stream decoder would report it in the middle of a line.
 pub fn decode_datagram<M: Message>(
     datagram: &[u8],
     limits: Limits,
@@ -327,6 +331,9 @@ pub fn decode_datagram<M: Message>(
     let mut buf = BytesMut::from(datagram);
     let mut item = decoder.decode(&mut buf)?;
     if item.is_none() && decoder.pending.is_none() && !datagram.ends_with(b"\n") {
+        if datagram.ends_with(b"\r") {
+            return lone_cr(datagram, limits);
+        }
         buf.extend_from_slice(b"\n");
         item = decoder.decode(&mut buf)?;
     }
@@ -348,4 +355,25 @@ pub fn decode_datagram<M: Message>(
                 },
             })),
     }
+}
+
+/// A datagram without `LF` whose last octet is `CR`: the whole datagram is the line, so it is too
+/// long, or malformed at its first invalid octet (the `CR` at the latest).
+fn lone_cr<M>(datagram: &[u8], limits: Limits) -> Result<Decoded<M>, DecodeError> {
+    if datagram.len() > limits.max_line {
+        return Err(DecodeError::LineTooLong {
+            offset: 0,
+            limit: limits.max_line,
+        });
+    }
+    let (at, kind) = match grammar::line_text(datagram) {
+        Err(first) => first,
+        // Unreachable: the CR is a control character. Reported as such all the same.
+        Ok(_) => (datagram.len() - 1, MalformedKind::ControlCharacter(b'\r')),
+    };
+    Ok(Decoded::Malformed(Malformed {
+        offset: at as u64,
+        kind,
+        line: Bytes::copy_from_slice(datagram),
+    }))
 }

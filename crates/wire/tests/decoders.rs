@@ -158,6 +158,45 @@ fn datagrams_hold_one_message() {
     assert!(matches!(short, Err(DecodeError::Truncated { .. })));
 }
 
+/// UDP-15: a datagram ending in a CR without LF has no line end; the CR is a control character.
+#[test]
+fn a_datagram_ending_in_a_lone_cr_is_malformed() {
+    let crlf = decode_datagram::<ClientMessage>(b"PING t\r\n", Limits::default());
+    assert!(matches!(
+        crlf,
+        Ok(Decoded::Message(ClientMessage::Ping(Some(_))))
+    ));
+    let lone = decode_datagram::<ClientMessage>(b"PING t\r", Limits::default());
+    assert!(
+        matches!(&lone, Ok(Decoded::Malformed(m))
+            if m.kind == MalformedKind::ControlCharacter(b'\r') && m.offset == 6 && &m.line[..] == b"PING t\r"),
+        "{lone:?}"
+    );
+    // An earlier problem is reported first, as on a stream.
+    let earlier = decode_datagram::<ClientMessage>(b"PING \xff\r", Limits::default());
+    assert!(
+        matches!(&earlier, Ok(Decoded::Malformed(m)) if m.kind == MalformedKind::InvalidUtf8 && m.offset == 5),
+        "{earlier:?}"
+    );
+    let verb = decode_datagram::<ClientMessage>(b"HELLO\r", Limits::default());
+    assert!(
+        matches!(&verb, Ok(Decoded::Malformed(m)) if m.kind == MalformedKind::ControlCharacter(b'\r')),
+        "{verb:?}"
+    );
+    // Too long first: every octet of the datagram is in its line.
+    let limits = Limits {
+        max_line: 8,
+        max_payload: 8,
+    };
+    let long = decode_datagram::<ClientMessage>(b"PING 1234\r", limits);
+    assert!(
+        matches!(long, Err(DecodeError::LineTooLong { limit: 8, .. })),
+        "{long:?}"
+    );
+    let fits = decode_datagram::<ClientMessage>(b"PING 123\r\n", limits);
+    assert!(matches!(fits, Ok(Decoded::Message(_))), "{fits:?}");
+}
+
 #[cfg(feature = "codec")]
 #[test]
 fn tokio_util_codec_yields_malformed_as_items() {

@@ -41,8 +41,9 @@ pub struct StudentServer {
 }
 
 impl StudentServer {
-    /// Starts it with `--defect` (or none), serving the core suite's files, TCP and UDP.
-    pub fn start(defect: Option<&str>) -> StudentServer {
+    /// Starts it with `--defect` (or none) and the options `extra` (limits such as
+    /// `--max-line 1024`), serving the core suite's files, TCP and UDP.
+    pub fn start(defect: Option<&str>, extra: &[&str]) -> StudentServer {
         let root = tempfile::tempdir().expect("temp dir");
         conformance::files::export(&core_suite(), root.path()).expect("export fixtures");
         let mut cmd = Command::new("python3");
@@ -55,6 +56,7 @@ impl StudentServer {
         if let Some(d) = defect {
             cmd.args(["--defect", d]);
         }
+        cmd.args(extra);
         let mut child = cmd.spawn().expect("python3 runs (the CI machine has it)");
         let stdout = child.stdout.take().expect("piped stdout");
         // Read the port with a deadline: a server that never says LISTENING must not hang the test.

@@ -47,7 +47,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
-pub use crate::config::Config;
+pub use crate::config::{Config, MAX_DATAGRAM_LIMIT, MAX_LINE_LIMIT};
 pub use files::UPLOAD_PREFIX;
 
 use accept::Connections;

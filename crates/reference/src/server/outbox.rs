@@ -64,11 +64,14 @@ pub(crate) struct Written {
 }
 
 /// Writes everything queued on `queue` to `out`, in order, until every sender is gone; then
-/// shuts down the sending side (FIN).
+/// frees `slot` (the connection's place under the connection limit) and shuts down the sending
+/// side (FIN): a client that reads the FIN can count on the slot being free (CONN-8). On failure
+/// or abort the slot is freed as the task ends.
 pub(crate) async fn write_queue<W: AsyncWrite + Unpin>(
     mut out: W,
     mut queue: mpsc::Receiver<Outgoing>,
     stall: Duration,
+    slot: OwnedSemaphorePermit,
 ) -> Result<Written, WriteError> {
     let mut written = Written::default();
     let mut batch = BytesMut::with_capacity(BATCH);
@@ -112,6 +115,7 @@ pub(crate) async fn write_queue<W: AsyncWrite + Unpin>(
             next = queue.recv().await;
         }
     }
+    drop(slot);
     timed(stall, out.shutdown()).await?;
     Ok(written)
 }

@@ -106,13 +106,16 @@ impl End {
 #[derive(Debug)]
 struct Gone;
 
-/// Serves one accepted connection to its end. `_permit` is its slot under the connection limit.
+/// Serves one accepted connection to its end. `slot` is its place under the connection limit:
+/// the writer holds it and frees it just before it sends the FIN, or when it fails or is
+/// aborted, so a client that has read the FIN knows the slot is free (CONN-8). Lingering after
+/// the FIN takes no slot.
 pub(crate) async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
     shared: Arc<Shared>,
     shutdown: CancellationToken,
-    _permit: OwnedSemaphorePermit,
+    slot: OwnedSemaphorePermit,
 ) {
     let id = shared.next_id();
     let started = Instant::now();
@@ -126,6 +129,7 @@ pub(crate) async fn serve(
         output,
         outgoing,
         shared.config.idle_timeout,
+        slot,
     ));
     let mut session = Session::new(id, shared, queue, cut.clone());
     let mut writer_done = None;
