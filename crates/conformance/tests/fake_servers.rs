@@ -99,38 +99,44 @@ async fn a_payload_shorter_than_announced_is_named() {
     );
 }
 
-#[tokio::test]
-async fn raw_bytes_that_stop_short_are_shown_as_they_are() {
-    let addr = server(|mut s| async move {
+/// A server that reads one request, then writes `reply` and either closes when the client does
+/// (`close` false) or at once.
+async fn replying(reply: &'static [u8], close: bool) -> SocketAddr {
+    server(move |mut s| async move {
         let mut buf = [0u8; 64];
         let _ = s.read(&mut buf).await;
-        let _ = s.write_all(b"PONG\n").await;
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        let _ = s.write_all(reply).await;
+        if !close {
+            while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+        }
     })
-    .await;
-    let yaml = "id: raw\ntitle: t\nrequirements: []\nsteps:\n  - send: PING t1\n  - expect_raw: { exact: \"PONG t1\\n\" }\n    timeout: 300\n";
-    let report = run_one(yaml, addr).await;
-    assert_eq!(
-        got(&report),
-        "only 5 bytes, then nothing before the deadline"
-    );
+    .await
+}
+
+const PONG_T1: &str = "id: raw\ntitle: t\nrequirements: []\nsteps:\n  - send: PING t1\n  - expect_raw: { exact: \"PONG t1\\n\" }\n    timeout: 300\n";
+
+#[tokio::test]
+async fn raw_bytes_that_can_never_match_fail_at_once_and_are_shown() {
+    let report = run_one(PONG_T1, replying(b"PONG\n", false).await).await;
+    assert_eq!(got(&report), "`PONG\\n`");
+    // At once: not after the deadline.
+    assert!(report.scenarios[0].duration_ms < 250, "{:?}", report.scenarios[0]);
+}
+
+#[tokio::test]
+async fn raw_bytes_that_stop_short_are_shown_as_they_are() {
+    let report = run_one(PONG_T1, replying(b"PONG", false).await).await;
+    assert_eq!(got(&report), "4 bytes, no match, then nothing more before the deadline");
     let f = report.scenarios[0].failure.as_ref().unwrap();
-    assert_eq!(words::received(f).as_deref(), Some("PONG\\n"));
+    assert_eq!(words::received(f).as_deref(), Some("PONG"));
 }
 
 #[tokio::test]
 async fn raw_bytes_then_a_close_keep_the_bytes() {
-    let addr = server(|mut s| async move {
-        let mut buf = [0u8; 64];
-        let _ = s.read(&mut buf).await;
-        let _ = s.write_all(b"PONG\n").await;
-    })
-    .await;
-    let yaml = "id: raw\ntitle: t\nrequirements: []\nsteps:\n  - send: PING t1\n  - expect_raw: { exact: \"PONG t1\\n\" }\n";
-    let report = run_one(yaml, addr).await;
+    let report = run_one(PONG_T1, replying(b"PON", true).await).await;
     assert_eq!(
         got(&report),
-        "5 bytes, then the server closed the connection (FIN (orderly close))"
+        "3 bytes, then the server closed the connection (FIN (orderly close))"
     );
 }
 

@@ -10,6 +10,7 @@
 mod conn;
 mod matching;
 mod probe;
+mod raw_matching;
 mod run;
 mod schedule;
 mod steps;

@@ -5,13 +5,12 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use wire::{ClientMessage, Encode, PathArg, ServerMessage};
 
-use super::conn::{Event, RawEnd, RawRead, SendError, Sent};
-use super::matching::{check, describe, observe, pattern, payload_bytes};
+use super::conn::{Event, RawEnd, SendError, Sent};
+use super::matching::{check, describe, observe, payload_bytes};
+use super::raw_matching::render;
 use super::run::{Run, StepError, Unmet};
 use crate::outcome::{Expected, Observation};
-use crate::scenario::{
-    ConnId, Expect, ExpectRaw, PayloadSource, RawMatcher, Send, SendData, SendItem, Split,
-};
+use crate::scenario::{ConnId, Expect, ExpectRaw, PayloadSource, Send, SendData, SendItem, Split};
 
 impl Run<'_> {
     pub(super) async fn send(&mut self, send: &Send) -> Result<(), StepError> {
@@ -87,54 +86,41 @@ impl Run<'_> {
 
     pub(super) async fn expect_raw(&mut self, raw: &ExpectRaw) -> Result<(), StepError> {
         let deadline = self.deadline(raw.timeout);
-        let (want, expected) = match &raw.matcher {
-            RawMatcher::Exact(t) => {
-                let bytes = Bytes::from(t.render(&self.vars)?);
-                (RawRead::Exact(bytes.len()), Expected::Bytes { bytes })
-            }
-            RawMatcher::Until { delimiter, regex } => (
-                RawRead::Until(delimiter),
-                Expected::Until {
-                    delimiter: Bytes::copy_from_slice(delimiter),
-                    pattern: regex.as_ref().map(|r| pattern(r).to_owned()),
-                },
-            ),
-        };
-        let got = self.conn(raw.conn).await?.read_raw(want, deadline).await;
+        let matcher = render(&raw.matcher, &self.vars, self.suite)?;
+        let got = self
+            .conn(raw.conn)
+            .await?
+            .read_raw(deadline, |b, closed| matcher.judge(b, closed))
+            .await;
         let name = self.name(raw.conn).to_owned();
-        let got = match got {
-            Ok(b) => b,
-            Err(short) => {
-                if short.len > 0 {
-                    self.transcript.received(&name, &short.partial);
-                }
-                let observed = match short.end {
-                    RawEnd::Deadline => Observation::Short {
-                        len: short.len as u64,
-                        closed: None,
-                    },
-                    RawEnd::Closed(how) => Observation::Short {
-                        len: short.len as u64,
-                        closed: Some(how),
-                    },
-                    RawEnd::Broken(why) => Observation::Broken { why },
-                };
-                self.transcript.observed(&name, observed.clone());
-                return Err(StepError::failed(expected, observed, Some(short.partial)));
+        let short = match got {
+            Ok(bytes) => {
+                self.transcript.received(&name, &bytes);
+                return Ok(());
             }
+            Err(short) => short,
         };
-        self.transcript.received(&name, &got);
-        let ok = match (&raw.matcher, &expected) {
-            (RawMatcher::Exact(_), Expected::Bytes { bytes }) => got == *bytes,
-            (RawMatcher::Until { regex: Some(r), .. }, _) => {
-                r.is_match(&String::from_utf8_lossy(&got))
-            }
-            _ => true,
-        };
-        if ok {
-            return Ok(());
+        if short.len > 0 {
+            self.transcript.received(&name, &short.partial);
         }
-        Err(StepError::failed(expected, Observation::Bytes, Some(got)))
+        let len = short.len as u64;
+        let observed = match short.end {
+            RawEnd::Deadline => Observation::Short { len, closed: None },
+            RawEnd::Closed(how) if !raw.matcher.until_close => Observation::Short {
+                len,
+                closed: Some(how),
+            },
+            RawEnd::Closed(_) | RawEnd::Mismatch => Observation::Bytes,
+            RawEnd::Broken(why) => Observation::Broken { why },
+        };
+        if !matches!(observed, Observation::Bytes) {
+            self.transcript.observed(&name, observed.clone());
+        }
+        Err(StepError::failed(
+            matcher.expected(),
+            observed,
+            Some(short.partial),
+        ))
     }
 
     pub(super) async fn barrier(

@@ -40,11 +40,20 @@ pub enum Expected {
         /// The alternatives.
         alternatives: Vec<String>,
     },
-    /// Exactly these bytes next.
-    Bytes {
-        /// The bytes.
+    /// Raw bytes of a kind.
+    Raw {
+        /// How they relate to `bytes`: `exactly`, `containing`, `matching` (a regex), `of size`,
+        /// `with SHA-256`, `equal to the file`, `anything`.
+        what: String,
+        /// The bytes, regex, size, digest or file name.
         #[serde(serialize_with = "crate::report::json::escaped")]
         bytes: Bytes,
+        /// Read until the peer closed.
+        until_close: bool,
+        /// Compared without leading and trailing white space.
+        trim: bool,
+        /// Compared without regard to ASCII case.
+        ignore_case: bool,
     },
     /// Bytes up to a delimiter, matching a pattern if one is given.
     Until {

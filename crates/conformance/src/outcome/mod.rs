@@ -125,7 +125,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Tallies the scenarios. Skipped scenarios do not count towards the maximum.
+    /// Tallies the scenarios. Skipped scenarios, and those the harness could not run (`error`:
+    /// never a point taken from the program), do not count towards the maximum.
     pub fn of(scenarios: &[ScenarioReport]) -> Summary {
         let mut s = Summary::default();
         for r in scenarios {
@@ -136,7 +137,7 @@ impl Summary {
                 Status::Skipped => s.skipped += 1,
                 Status::NotRun => s.not_run += 1,
             }
-            if r.status != Status::Skipped {
+            if !matches!(r.status, Status::Skipped | Status::Error) {
                 s.points += r.points;
                 s.max_points += r.max_points;
             }

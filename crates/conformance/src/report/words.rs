@@ -73,7 +73,13 @@ pub fn close(k: CloseKind) -> &'static str {
 pub fn expected(e: &Expected) -> String {
     match e {
         Expected::OneOf { alternatives } => alternatives.join("\n        or: "),
-        Expected::Bytes { bytes } => format!("the bytes `{}`", escape(bytes)),
+        Expected::Raw {
+            what,
+            bytes,
+            until_close,
+            trim,
+            ignore_case,
+        } => raw(what, bytes, *until_close, *trim, *ignore_case),
         Expected::Until {
             delimiter,
             pattern: Some(p),
@@ -88,6 +94,31 @@ pub fn expected(e: &Expected) -> String {
         Expected::Connected { conn, addr } => format!("to connect `{conn}` to {addr}"),
         Expected::HalfClosed => "to half-close".to_owned(),
     }
+}
+
+/// Raw bytes expected, in words: `the bytes `PONG\n``, `bytes containing `hello` (any case)`.
+fn raw(what: &str, bytes: &[u8], until_close: bool, trim: bool, ignore_case: bool) -> String {
+    let mut out = match what {
+        "exactly" => format!("the bytes `{}`", escape(bytes)),
+        "matching" => format!("bytes matching /{}/", String::from_utf8_lossy(bytes)),
+        "of size" => format!("{} bytes", String::from_utf8_lossy(bytes)),
+        "with SHA-256" => format!("bytes with SHA-256 {}", String::from_utf8_lossy(bytes)),
+        "equal to the file" => format!("the bytes of the file {}", String::from_utf8_lossy(bytes)),
+        "anything" => "any bytes".to_owned(),
+        _ => format!("bytes {what} `{}`", escape(bytes)),
+    };
+    let options: Vec<&str> = [
+        (until_close, "until the connection closes"),
+        (trim, "white space around ignored"),
+        (ignore_case, "any case"),
+    ]
+    .into_iter()
+    .filter_map(|(on, word)| on.then_some(word))
+    .collect();
+    if !options.is_empty() {
+        out += &format!(" ({})", options.join(", "));
+    }
+    out
 }
 
 /// What happened instead; `received` are the bytes that came with it.
@@ -123,7 +154,7 @@ pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
             closed: None,
         } => "nothing, before the deadline".to_owned(),
         Observation::Short { len, closed: None } => {
-            format!("only {len} bytes, then nothing before the deadline")
+            format!("{len} bytes, no match, then nothing more before the deadline")
         }
         Observation::Short {
             len,

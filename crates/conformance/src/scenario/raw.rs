@@ -135,6 +135,16 @@ pub(crate) struct RawMatcherMap {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawBytesMatcher {
     pub exact: Option<String>,
-    pub until: Option<String>,
+    pub contains: Option<String>,
     pub regex: Option<String>,
+    pub until: Option<String>,
+    pub size: Option<u64>,
+    pub sha256: Option<String>,
+    pub file: Option<String>,
+    #[serde(default)]
+    pub until_close: bool,
+    #[serde(default)]
+    pub trim: bool,
+    #[serde(default)]
+    pub ignore_case: bool,
 }

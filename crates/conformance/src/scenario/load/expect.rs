@@ -8,12 +8,12 @@ use wire::{Field, ServerVerb};
 
 use super::DEFAULT_EXPECT_TIMEOUT;
 use super::diagnostics::Diagnostics;
+use super::raw_match::raw_matcher;
 use super::scenario::Scope;
 use super::step::{self, Key, repeat, timeout};
-use super::values::{field_matcher, payload_source, regex, template};
+use super::values::{field_matcher, payload_source};
 use crate::scenario::model::{
-    CloseKind, Expect, ExpectRaw, Expectation, MessageMatcher, PayloadMatcher, RawMatcher,
-    Transport,
+    CloseKind, Expect, ExpectRaw, Expectation, MessageMatcher, PayloadMatcher, Transport,
 };
 use crate::scenario::raw::RawStep;
 
@@ -234,49 +234,8 @@ pub(super) fn load_raw(
 ) -> Option<ExpectRaw> {
     let conn = scope.conn(d, s.on.as_ref(), at);
     let raw = s.expect_raw.as_ref()?;
-    let v = &raw.value;
-    let at = &raw.referenced;
-    if scope.transport(conn) == Transport::Udp {
-        d.error(
-            at,
-            "`expect_raw` needs a TCP connection",
-            "expect_raw",
-            None,
-        );
-    }
-    let matcher = match (&v.exact, &v.until) {
-        (Some(e), None) if v.regex.is_none() => {
-            RawMatcher::Exact(template(d, scope, e, true, at, "expect_raw")?)
-        }
-        (None, Some(delim)) => {
-            let regex = match &v.regex {
-                Some(r) => Some(regex(d, r, at)?),
-                None => None,
-            };
-            let delimiter = match wire::escape::unescape(delim) {
-                Ok(b) => b,
-                Err(e) => {
-                    d.error(
-                        at,
-                        format!("bad escape in `expect_raw`: {e}"),
-                        "expect_raw",
-                        Some("escapes are \\n, \\r, \\\\ and \\xHH"),
-                    );
-                    return None;
-                }
-            };
-            RawMatcher::Until { delimiter, regex }
-        }
-        _ => {
-            d.error(
-                at,
-                "`expect_raw` takes `exact`, or `until` with an optional `regex`",
-                "expect_raw",
-                None,
-            );
-            return None;
-        }
-    };
+    let udp = scope.transport(conn) == Transport::Udp;
+    let matcher = raw_matcher(d, scope, raw, "expect_raw", udp)?;
     Some(ExpectRaw {
         conn,
         matcher,

@@ -9,6 +9,7 @@
 mod diagnostics;
 mod expect;
 mod manifest;
+mod raw_match;
 mod scenario;
 mod send;
 mod step;
@@ -175,10 +176,18 @@ impl UniqueIds {
             self.seen.push((s.id.clone(), s.location.clone()));
             return None;
         };
+        // The files of a suite share a folder: the name says which.
+        let name = first.file.file_name().map_or_else(
+            || first.file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         Some(source.error_at(
             &s.location,
             s.id.len(),
-            format!("scenario id `{}` is also used at {first}", s.id),
+            format!(
+                "scenario id `{}` is also used at {name}:{}:{}",
+                s.id, first.line, first.column
+            ),
             "duplicate id",
             Some("ids are unique within a suite"),
         ))

@@ -63,18 +63,44 @@ pub enum PayloadMatcher {
     Sha256(String),
 }
 
-/// How raw bytes must look.
+/// How raw bytes must look: bytes read past any framing (a TCP stream, a datagram, a program's
+/// output), gathered until the pattern matches.
 #[derive(Debug, Clone)]
-pub enum RawMatcher {
-    /// Exactly these bytes next (escaped notation, with `${var}` references).
+pub struct RawMatcher {
+    /// What the bytes must be or hold.
+    pub pattern: RawPattern,
+    /// Read until the peer closes (the program ends its output), then match the whole.
+    pub until_close: bool,
+    /// Compare with leading and trailing white space (and line ends) removed.
+    pub trim: bool,
+    /// Compare ASCII letters without regard to case.
+    pub ignore_case: bool,
+}
+
+/// What raw bytes must be or hold.
+#[derive(Debug, Clone)]
+pub enum RawPattern {
+    /// Exactly these bytes (escaped notation, `${var}` references).
     Exact(Template),
-    /// The bytes up to and including the delimiter, optionally matching a regex.
+    /// Bytes holding these (escaped notation, `${var}` references).
+    Contains(Template),
+    /// Bytes in which this regex finds a match (its text may hold `${var}` references).
+    Regex(Template),
+    /// The bytes up to and including the delimiter, optionally wholly matching a regex.
     Until {
         /// Where the bytes end.
         delimiter: Vec<u8>,
-        /// What they must match, delimiter included.
+        /// What they must match, delimiter included (anchored).
         regex: Option<Regex>,
     },
+    /// This many bytes.
+    Size(u64),
+    /// Bytes with this SHA-256, lowercase hex (with `until_close`).
+    Sha256(String),
+    /// The bytes of a suite file.
+    File(String),
+    /// Anything (with `until_close`: whatever arrives before the close).
+    Any,
 }
 
 /// How a connection may end.

@@ -9,7 +9,8 @@ mod suite;
 mod template;
 
 pub use matcher::{
-    CloseKind, Expectation, FieldMatcher, MessageMatcher, PayloadMatcher, PayloadSource, RawMatcher,
+    CloseKind, Expectation, FieldMatcher, MessageMatcher, PayloadMatcher, PayloadSource,
+    RawMatcher, RawPattern,
 };
 pub use scenario::{ConnId, Connection, Scenario, Transport, VarKind};
 pub use step::{Action, Expect, ExpectRaw, Send, SendData, SendItem, Split, Step};
