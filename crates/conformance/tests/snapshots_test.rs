@@ -40,6 +40,7 @@ macro_rules! redacted {
             (r#""suite_hash": "[0-9a-f]*""#, r#""suite_hash": "[HASH]""#),
             (r#"timestamp="[^"]*""#, r#"timestamp="[TIME]""#),
             (r#"name="suite_hash" value="[0-9a-f]*""#, r#"name="suite_hash" value="[HASH]""#),
+            (r"sha256 [0-9a-f]{64}", "sha256 [HASH]"),
         ]}, { $($body)* });
     };
 }
