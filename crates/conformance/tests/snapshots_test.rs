@@ -59,6 +59,26 @@ fn relay_to_author_in_every_format() {
     }
 }
 
+/// A server that never answers, as CI and Gradescope read it: every scenario an error or a
+/// failed test with its points and the reason, never a skip.
+#[test]
+fn unreachable_server_in_machine_formats() {
+    let _serial = one_at_a_time();
+    // Nothing listens on port 1: the probe is refused at once, on every machine.
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 1));
+    let opts = RunOptions {
+        seed: 1234,
+        filter: vec!["hello-twice".into(), "ping".into()],
+        ..RunOptions::default()
+    };
+    let report = run_with(addr, opts);
+    redacted! {
+        insta::assert_snapshot!("unreachable_junit", text(|w| report::junit::write(&report, w)));
+        insta::assert_snapshot!("unreachable_tap", text(|w| report::tap::write(&report, w)));
+        insta::assert_snapshot!("unreachable_gradescope", text(|w| report::gradescope::write(&report, w)));
+    }
+}
+
 #[test]
 fn no_close_after_bye_human() {
     let report = run("no-close-after-bye", &["bye"]);
