@@ -38,6 +38,9 @@ macro_rules! redacted {
             (r#""execution_time": \d+"#, r#""execution_time": "[S]""#),
             (r#""started_at": "[^"]*""#, r#""started_at": "[TIME]""#),
             (r#""suite_hash": "[0-9a-f]*""#, r#""suite_hash": "[HASH]""#),
+            (r#"timestamp="[^"]*""#, r#"timestamp="[TIME]""#),
+            (r#"name="suite_hash" value="[0-9a-f]*""#, r#"name="suite_hash" value="[HASH]""#),
+            (r"sha256 [0-9a-f]{64}", "sha256 [HASH]"),
         ]}, { $($body)* });
     };
 }
@@ -50,8 +53,29 @@ fn relay_to_author_in_every_format() {
         insta::assert_snapshot!("relay_to_author_human", text(|w| human::write(&report, w, plain)));
         insta::assert_snapshot!("relay_to_author_json", text(|w| report::json::write(&report, w)));
         insta::assert_snapshot!("relay_to_author_junit", text(|w| report::junit::write(&report, w)));
+        insta::assert_snapshot!("relay_to_author_junit_xunit1", text(|w| report::junit::write_family(&report, w, report::junit::Family::Xunit1)));
         insta::assert_snapshot!("relay_to_author_tap", text(|w| report::tap::write(&report, w)));
         insta::assert_snapshot!("relay_to_author_gradescope", text(|w| report::gradescope::write(&report, w)));
+    }
+}
+
+/// A server that never answers, as CI and Gradescope read it: every scenario an error or a
+/// failed test with its points and the reason, never a skip.
+#[test]
+fn unreachable_server_in_machine_formats() {
+    let _serial = one_at_a_time();
+    // Nothing listens on port 1: the probe is refused at once, on every machine.
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 1));
+    let opts = RunOptions {
+        seed: 1234,
+        filter: vec!["hello-twice".into(), "ping".into()],
+        ..RunOptions::default()
+    };
+    let report = run_with(addr, opts);
+    redacted! {
+        insta::assert_snapshot!("unreachable_junit", text(|w| report::junit::write(&report, w)));
+        insta::assert_snapshot!("unreachable_tap", text(|w| report::tap::write(&report, w)));
+        insta::assert_snapshot!("unreachable_gradescope", text(|w| report::gradescope::write(&report, w)));
     }
 }
 

@@ -1,17 +1,25 @@
-//! Gradescope autograder `results.json`: one test per scenario with its points, the failure
-//! text as the test's output, and the total score.
+//! Gradescope autograder `results.json`: one test per counted scenario with its points, what
+//! went wrong as the test's output, and the total score.
+//!
+//! Only the fields Gradescope documents, with the values it documents: `status` is `passed` or
+//! `failed`, nothing else. A scenario the server was not up for (`not_run`) or that the
+//! harness could not run is there, `failed` with its `max_score` and an output that says why:
+//! a crash costs the points it hides, visibly. Skipped scenarios (not for this target) are
+//! left out, as they do not count toward the maximum. Students read every word of it, so no
+//! path of the grading machine appears: files are named relative to the suite folder.
 //!
 //! ```json
-//! {"score": 40, "execution_time": 12, "output": "...", "tests": [
-//!   {"name": "hello (HELLO-1)", "number": "1", "score": 2, "max_score": 2, "status": "passed"}]}
+//! {"score": 40, "execution_time": 12, "output": "...", "output_format": "text",
+//!  "extra_data": {"tool": "conformance", "version": "0.1.0", "suite": "core", "suite_hash": "...", "seed": 1234},
+//!  "tests": [{"name": "hello (HELLO-1)", "number": "1", "score": 2, "max_score": 2, "status": "passed", ...}]}
 //! ```
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::human;
-use crate::outcome::{RunReport, Status};
+use super::words;
+use crate::outcome::{RunReport, ScenarioReport, Status};
 
 #[derive(Serialize)]
 struct Results {
@@ -19,7 +27,18 @@ struct Results {
     execution_time: u64,
     output: String,
     output_format: &'static str,
+    extra_data: ExtraData,
     tests: Vec<Test>,
+}
+
+/// What reruns the grading: instructors see it in Gradescope's raw results.
+#[derive(Serialize)]
+struct ExtraData {
+    tool: String,
+    version: String,
+    suite: String,
+    suite_hash: String,
+    seed: u64,
 }
 
 #[derive(Serialize)]
@@ -35,6 +54,59 @@ struct Test {
     visibility: &'static str,
 }
 
+/// What a student reads under a test: the failure in full, why it was not graded, or what
+/// the scenario checks when it passed.
+fn test_output(r: &ScenarioReport) -> String {
+    match (&r.failure, words::no_verdict(r)) {
+        (Some(_), _) => words::failure_text(r).trim_end().to_owned(),
+        (None, Some(why)) => format!(
+            "{why}\n(scenario {}, {}:{})",
+            r.id,
+            words::suite_file(&r.file),
+            r.line
+        ),
+        (None, None) => r.title.clone(),
+    }
+}
+
+fn test(number: usize, r: &ScenarioReport) -> Test {
+    Test {
+        name: format!("{} ({})", r.id, r.requirements.join(", ")),
+        number: number.to_string(),
+        score: r.points,
+        max_score: r.max_points,
+        // Gradescope knows two: anything but a pass is a failed test.
+        status: if r.status == Status::Passed {
+            "passed"
+        } else {
+            "failed"
+        },
+        output: test_output(r),
+        output_format: "text",
+        tags: r.tags.clone(),
+        visibility: "visible",
+    }
+}
+
+/// The text above the tests: score, counts, the seed, and why nothing ran if the server never
+/// answered.
+fn run_output(report: &RunReport) -> String {
+    let s = &report.summary;
+    let seed = report.manifest.seed;
+    let mut out = format!(
+        "{} of {} points. {} passed, {} failed, {} not run. Seed {seed} (rerun with --seed {seed} to replay).",
+        s.points,
+        s.max_points,
+        s.passed,
+        s.failed + s.errors,
+        s.not_run,
+    );
+    if let Some(why) = &report.unreachable {
+        out += &format!("\nThe server could not be reached: {why}. No scenario was run.");
+    }
+    out
+}
+
 /// Writes Gradescope's `results.json`.
 pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
     let tests = report
@@ -42,46 +114,21 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
         .iter()
         .enumerate()
         .filter(|(_, r)| r.status != Status::Skipped)
-        .map(|(i, r)| {
-            let output = match (&r.failure, &r.reason) {
-                (Some(_), _) => human::failure_block(r, human::Style { color: false })
-                    .trim()
-                    .to_owned(),
-                (None, Some(reason)) => format!("not run: {reason}"),
-                (None, None) => r.title.clone(),
-            };
-            Test {
-                name: format!("{} ({})", r.id, r.requirements.join(", ")),
-                number: (i + 1).to_string(),
-                score: r.points,
-                max_score: r.max_points,
-                status: if r.status == Status::Passed {
-                    "passed"
-                } else {
-                    "failed"
-                },
-                output,
-                output_format: "text",
-                tags: r.tags.clone(),
-                visibility: "visible",
-            }
-        })
+        .map(|(i, r)| test(i + 1, r))
         .collect();
-    let s = &report.summary;
+    let m = &report.manifest;
     let results = Results {
-        score: s.points,
-        execution_time: report.manifest.duration_ms / 1000,
-        output: format!(
-            "{} of {} points. {} passed, {} failed, {} not run. Seed {} (rerun with --seed {} to replay).",
-            s.points,
-            s.max_points,
-            s.passed,
-            s.failed + s.errors,
-            s.not_run,
-            report.manifest.seed,
-            report.manifest.seed
-        ),
+        score: report.summary.points,
+        execution_time: m.duration_ms / 1000,
+        output: run_output(report),
         output_format: "text",
+        extra_data: ExtraData {
+            tool: m.tool.clone(),
+            version: m.version.clone(),
+            suite: m.suite.clone(),
+            suite_hash: m.suite_hash.clone(),
+            seed: m.seed,
+        },
         tests,
     };
     serde_json::to_writer_pretty(&mut *w, &results)?;

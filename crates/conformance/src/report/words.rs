@@ -1,10 +1,14 @@
 //! The one place where outcomes become words: bytes escaped and hexdumped, observations,
 //! mismatches and expectations said in a sentence. Every report format uses these.
 
+use std::path::Path;
+
 use bytes::Bytes;
 
-use crate::outcome::{Excerpt, Expected, Mismatch, Observation, Status, StepFailure};
-use crate::scenario::CloseKind;
+use crate::outcome::{
+    Excerpt, Expected, Mismatch, Observation, ScenarioReport, Status, StepFailure, Traffic,
+};
+use crate::scenario::{CloseKind, Location};
 
 /// Bytes in the spec's escaped notation (`\n`, `\r`, `\\`, `\xHH`).
 pub fn escape(bytes: &[u8]) -> String {
@@ -251,4 +255,133 @@ pub fn received_hexdump(f: &StepFailure) -> Option<String> {
         .as_ref()
         .filter(|b| !b.is_empty() && !is_plain(b))
         .map(|b| hexdump(b, 256))
+}
+
+/// A scenario file as reports show it: its path relative to the suite folder, e.g.
+/// `010-hello.yaml`. A suite is one flat folder (`scenario::load` reads no subfolder), so that
+/// is the file's name; the folders of the machine that graded never reach a student or a CI
+/// page.
+pub fn suite_file(file: impl AsRef<Path>) -> String {
+    let file = file.as_ref();
+    file.file_name()
+        .unwrap_or(file.as_os_str())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Where a step is written, relative to the suite folder: `055-upload-cut-short.yaml:18:5`.
+pub fn location(at: &Location) -> String {
+    format!("{}:{}:{}", suite_file(&at.file), at.line, at.column)
+}
+
+/// The line a report points at for a scenario: the failing step's line for a failure (where
+/// the fix starts), the scenario's own line otherwise.
+pub fn line(r: &ScenarioReport) -> u64 {
+    r.failure.as_ref().map_or(r.line, |f| f.location.line)
+}
+
+/// Text on one line: each line trimmed, joined by a space (for attributes and summaries).
+pub fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A failure in one line, where first: `031-relay-not-to-author.yaml:23:5: expect on a:
+/// expected OK <text>, got FROM alice hi (why: the verb is FROM, not OK)`.
+pub fn failure_summary(f: &StepFailure) -> String {
+    one_line(&format!(
+        "{}: {}: expected {}, got {}",
+        location(&f.location),
+        f.action,
+        expected(&f.expected),
+        got(f)
+    ))
+}
+
+/// Why a scenario earned nothing without a failed step, in a sentence a student can act on:
+/// not run (the server went down), a harness error, or skipped. `None` for a scenario that
+/// passed or has a failed step.
+pub fn no_verdict(r: &ScenarioReport) -> Option<String> {
+    let why = r.reason.as_deref().unwrap_or("no reason was recorded");
+    match r.status {
+        Status::Passed => None,
+        Status::Failed => r.failure.is_none().then(|| format!("failed: {why}")),
+        Status::NotRun => Some(format!("not run, because {why}")),
+        Status::Error => Some(format!(
+            "not graded: the harness could not run this scenario ({why})"
+        )),
+        Status::Skipped => Some(format!("skipped: {why}")),
+    }
+}
+
+/// One failed scenario in full, as plain text with suite-relative paths: where, the step's
+/// source line, what was expected, what came back, the transcript and the hint. What the
+/// machine-read formats show a person (JUnit's `<system-out>`, Gradescope's `output`). Empty
+/// for a scenario without a failure.
+pub fn failure_text(r: &ScenarioReport) -> String {
+    let Some(f) = &r.failure else {
+        return String::new();
+    };
+    let mut out = format!(
+        "{} {}: {} [{}]\n",
+        status(r.status),
+        r.id,
+        r.title,
+        r.requirements.join(", ")
+    );
+    out += &format!(
+        "  at {}, step {}: {}\n",
+        location(&f.location),
+        f.step,
+        f.action
+    );
+    out += &source_excerpt(f);
+    out += &format!("  expected: {}\n", expected(&f.expected));
+    out += &format!("       got: {}\n", got(f));
+    if let Some(b) = received(f) {
+        out += &format!("     bytes: {b}\n");
+    }
+    for l in received_hexdump(f).iter().flat_map(|h| h.lines()) {
+        out += &format!("            {l}\n");
+    }
+    out += &transcript(f);
+    if let Some(h) = &r.hint {
+        out += &format!("  hint: {h}\n");
+    }
+    out
+}
+
+/// The step's source line, with a caret under where it starts.
+fn source_excerpt(f: &StepFailure) -> String {
+    if f.source_line.is_empty() {
+        return String::new();
+    }
+    let number = f.location.line.to_string();
+    let pad = " ".repeat(number.len());
+    let caret = " ".repeat(f.location.column.saturating_sub(1) as usize);
+    format!(
+        "    {number} | {}\n    {pad} | {caret}^\n",
+        f.source_line.trim_end()
+    )
+}
+
+/// The traffic up to the failure, one entry a line: `->` sent, `<-` received.
+fn transcript(f: &StepFailure) -> String {
+    if f.transcript.is_empty() {
+        return String::new();
+    }
+    let mut out = "  transcript:\n".to_owned();
+    for e in &f.transcript {
+        let (arrow, text) = match &e.traffic {
+            Traffic::Sent(x) => ("->", excerpt(x)),
+            Traffic::Received(x) => ("<-", excerpt(x)),
+            Traffic::Observed { observation } => ("  ", observed(observation, None)),
+            Traffic::Note { text } => ("  ", text.clone()),
+        };
+        out += &format!("    {:<12} {arrow} {text}\n", e.conn);
+    }
+    out
 }
