@@ -2,17 +2,49 @@
 
 pub mod run;
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use conformance::{exit, files, resolve_suite, scenario};
+use conformance::{exit, files, scenario, suites};
 
-/// Loads a suite, or prints its problems and returns the exit code.
+/// Finds and loads a suite, or prints why not and returns the exit code.
 pub fn load(suite: &str) -> Result<scenario::Suite, i32> {
-    let dir = resolve_suite(suite);
-    scenario::load_suite(&dir).map_err(|e| {
+    let found = suites::resolve(suite).map_err(|e| {
+        eprintln!("conformance: {e}");
+        exit::INVALID
+    })?;
+    found.load().map_err(|e| {
         eprintln!("{:?}", miette::Report::new(e));
         exit::INVALID
     })
+}
+
+/// Prints `text` on stdout; a closed pipe (`| head`) is not an error worth a panic.
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// `conformance suites`: one line per suite built into the binary.
+pub fn suites() -> i32 {
+    let mut code = exit::PASSED;
+    let mut out = String::new();
+    for builtin in suites::built_in() {
+        match builtin.load() {
+            Ok(suite) => {
+                let name = builtin.name();
+                let count = suite.scenarios.len();
+                let _ = writeln!(out, "{name:<20} {count:>3} scenarios  {}", suite.title);
+            }
+            Err(e) => {
+                eprintln!("{:?}", miette::Report::new(e));
+                code = exit::INVALID;
+            }
+        }
+    }
+    print(&out);
+    code
 }
 
 /// `conformance list`.
@@ -21,9 +53,10 @@ pub fn list(suite: &str) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    println!("suite `{}`: {}", suite.name, suite.title);
+    let mut out = format!("suite `{}`: {}\n", suite.name, suite.title);
     for s in &suite.scenarios {
-        println!(
+        let _ = writeln!(
+            out,
             "  {:<34} {:>2} pts  {:<24} [{}]  {}",
             s.id,
             s.points,
@@ -33,7 +66,8 @@ pub fn list(suite: &str) -> i32 {
         );
     }
     let total: u32 = suite.scenarios.iter().map(|s| s.points).sum();
-    println!("{} scenarios, {total} points", suite.scenarios.len());
+    let _ = writeln!(out, "{} scenarios, {total} points", suite.scenarios.len());
+    print(&out);
     exit::PASSED
 }
 
