@@ -10,6 +10,7 @@
 //! report/    outcome ──▶ human | json | junit | tap | gradescope      the only place with words
 //! ```
 //!
+//! `suites` finds a suite by name or path, among folders and the suites built into the binary;
 //! `target` starts the built-in reference server (feature `builtin`); `files` writes the files a
 //! server must hold; `exit` is the binary's exit-code table. The binary (`main.rs`) only handles
 //! arguments.
@@ -22,36 +23,5 @@ pub mod files;
 pub mod outcome;
 pub mod report;
 pub mod scenario;
+pub mod suites;
 pub mod target;
-
-use std::path::{Path, PathBuf};
-
-/// The folder that holds the suites shipped with this tool (`conformance/` at the repo root).
-pub fn suites_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
-}
-
-/// A suite by name (`core`) or by path: a name is looked up in `./conformance/`, then in the
-/// folder shipped with this tool.
-pub fn resolve_suite(name_or_path: &str) -> PathBuf {
-    let given = Path::new(name_or_path);
-    let local = Path::new("conformance").join(name_or_path);
-    let found = [given.to_path_buf(), local, suites_dir().join(name_or_path)]
-        .into_iter()
-        .find(|dir| dir.join(scenario::load::MANIFEST).exists())
-        .unwrap_or_else(|| given.to_path_buf());
-    shorten(&found)
-}
-
-/// `path` relative to the current folder when it is below it, so reports show
-/// `conformance/core/010-hello.yaml` rather than a long absolute path.
-fn shorten(path: &Path) -> PathBuf {
-    let (Ok(abs), Ok(cwd)) = (path.canonicalize(), std::env::current_dir()) else {
-        return path.to_path_buf();
-    };
-    match abs.strip_prefix(&cwd) {
-        Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
-        Ok(rel) => rel.to_path_buf(),
-        Err(_) => abs,
-    }
-}

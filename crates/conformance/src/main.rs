@@ -46,6 +46,8 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// List the suites built into this binary: name, number of scenarios, title.
+    Suites,
     /// Work with the files a graded server must hold.
     Fixtures {
         #[command(subcommand)]
@@ -172,6 +174,7 @@ fn main() {
         Command::Run(args) => commands::run::run(*args),
         Command::List { suite } => commands::list(&suite),
         Command::Check { paths } => commands::check(&paths),
+        Command::Suites => commands::suites(),
         Command::Fixtures {
             command: FixturesCommand::Export { dir, suite },
         } => commands::export(&dir, &suite),

@@ -120,13 +120,20 @@ async fn raw_bytes_that_can_never_match_fail_at_once_and_are_shown() {
     let report = run_one(PONG_T1, replying(b"PONG\n", false).await).await;
     assert_eq!(got(&report), "`PONG\\n`");
     // At once: not after the deadline.
-    assert!(report.scenarios[0].duration_ms < 250, "{:?}", report.scenarios[0]);
+    assert!(
+        report.scenarios[0].duration_ms < 250,
+        "{:?}",
+        report.scenarios[0]
+    );
 }
 
 #[tokio::test]
 async fn raw_bytes_that_stop_short_are_shown_as_they_are() {
     let report = run_one(PONG_T1, replying(b"PONG", false).await).await;
-    assert_eq!(got(&report), "4 bytes, no match, then nothing more before the deadline");
+    assert_eq!(
+        got(&report),
+        "4 bytes, no match, then nothing more before the deadline"
+    );
     let f = report.scenarios[0].failure.as_ref().unwrap();
     assert_eq!(words::received(f).as_deref(), Some("PONG"));
 }

@@ -37,7 +37,7 @@ fn options(ids: &[&str], udp: bool) -> RunOptions {
 
 fn run(defect: Option<&str>, ids: &[&str], udp: bool) -> RunReport {
     let _serial = one_at_a_time();
-    let server = StudentServer::start(defect);
+    let server = StudentServer::start(defect, &[]);
     run_with(server.addr, options(ids, udp))
 }
 

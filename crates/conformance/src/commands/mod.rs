@@ -6,19 +6,44 @@ pub mod run;
 mod stop;
 mod target;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 pub use output::print;
 
-use conformance::{exit, files, resolve_suite, scenario};
+use conformance::{exit, files, scenario, suites};
 
-/// Loads a suite, or prints its problems and returns the exit code.
+/// Finds and loads a suite, or prints why not and returns the exit code.
 pub fn load(suite: &str) -> Result<scenario::Suite, i32> {
-    let dir = resolve_suite(suite);
-    scenario::load_suite(&dir).map_err(|e| {
+    let found = suites::resolve(suite).map_err(|e| {
+        eprintln!("conformance: {e}");
+        exit::INVALID
+    })?;
+    found.load().map_err(|e| {
         eprintln!("{:?}", miette::Report::new(e));
         exit::INVALID
     })
+}
+
+/// `conformance suites`: one line per suite built into the binary.
+pub fn suites() -> i32 {
+    let mut code = exit::PASSED;
+    let mut out = String::new();
+    for builtin in suites::built_in() {
+        match builtin.load() {
+            Ok(suite) => {
+                let name = builtin.name();
+                let count = suite.scenarios.len();
+                let _ = writeln!(out, "{name:<20} {count:>3} scenarios  {}", suite.title);
+            }
+            Err(e) => {
+                eprintln!("{:?}", miette::Report::new(e));
+                code = exit::INVALID;
+            }
+        }
+    }
+    print(&out);
+    code
 }
 
 /// `conformance list`.
@@ -29,8 +54,9 @@ pub fn list(suite: &str) -> i32 {
     };
     let mut out = format!("suite `{}`: {}\n", suite.name, suite.title);
     for s in &suite.scenarios {
-        out += &format!(
-            "  {:<34} {:>2} pts  {:<24} [{}]  {}\n",
+        let _ = writeln!(
+            out,
+            "  {:<34} {:>2} pts  {:<24} [{}]  {}",
             s.id,
             s.points,
             s.requirements.join(" "),
@@ -39,7 +65,7 @@ pub fn list(suite: &str) -> i32 {
         );
     }
     let total: u32 = suite.scenarios.iter().map(|s| s.points).sum();
-    out += &format!("{} scenarios, {total} points\n", suite.scenarios.len());
+    let _ = writeln!(out, "{} scenarios, {total} points", suite.scenarios.len());
     print(&out);
     exit::PASSED
 }
