@@ -149,6 +149,19 @@ pub struct RunArgs {
     /// Colour the human report.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// The JUnit dialect: `xunit2` is valid against junit-10.xsd (Jenkins, pytest); `xunit1`
+    /// adds `file` and `line` attributes for tools that annotate sources.
+    #[arg(long, value_enum, default_value_t = JunitFamily::Xunit2)]
+    pub junit_family: JunitFamily,
+}
+
+/// pytest's `junit_family`, for `--format junit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JunitFamily {
+    /// Strictly valid against junit-10.xsd.
+    Xunit2,
+    /// With `file` and `line` on each test case.
+    Xunit1,
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {

@@ -8,32 +8,46 @@ use std::sync::Arc;
 use conformance::engine::{RunOptions, Target, report_without_run, run_suite_until, selected};
 use conformance::exit;
 use conformance::outcome::RunReport;
-use conformance::report::{self, human};
+use conformance::report::{self, human, junit};
 use conformance::scenario::Suite;
 
 use super::output::{ReportFile, eprint};
 use super::progress::{Progress, dumb_terminal};
-use crate::{Color, Format, RunArgs};
+use crate::{Color, Format, JunitFamily, RunArgs};
 
 /// Where and how the report is written.
 pub struct Writer {
     format: Format,
+    family: junit::Family,
     file: ReportFile,
 }
 
 impl Writer {
     /// Writes the whole report to the file, replacing what was there.
     pub fn write(&self, report: &RunReport) -> std::io::Result<()> {
-        self.file.replace(|w| write_format(self.format, report, w))
+        self.file
+            .replace(|w| write_format(self.format, self.family, report, w))
     }
 }
 
-fn write_format(format: Format, report: &RunReport, w: &mut dyn Write) -> std::io::Result<()> {
+fn family(args: &RunArgs) -> junit::Family {
+    match args.junit_family {
+        JunitFamily::Xunit2 => junit::Family::Xunit2,
+        JunitFamily::Xunit1 => junit::Family::Xunit1,
+    }
+}
+
+fn write_format(
+    format: Format,
+    family: junit::Family,
+    report: &RunReport,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut w = w;
     match format {
         Format::Human => human::write(report, &mut w, human::Style { color: false }),
         Format::Json => report::json::write(report, &mut w),
-        Format::Junit => report::junit::write(report, &mut w),
+        Format::Junit => junit::write_family(report, &mut w, family),
         Format::Tap => report::tap::write(report, &mut w),
         Format::Gradescope => report::gradescope::write(report, &mut w),
     }
@@ -54,6 +68,7 @@ pub fn run(args: RunArgs) -> i32 {
         Some(path) => match ReportFile::open(path) {
             Ok(file) => Some(Writer {
                 format: args.format,
+                family: family(&args),
                 file,
             }),
             Err(e) => {
@@ -208,7 +223,7 @@ fn finish(
         }
         None => {
             let mut out = std::io::stdout().lock();
-            write_format(args.format, report, &mut out).and_then(|()| out.flush())
+            write_format(args.format, family(args), report, &mut out).and_then(|()| out.flush())
         }
     };
     match written {
