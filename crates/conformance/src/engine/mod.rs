@@ -8,6 +8,7 @@
 //! [`outcome::RunReport`]: crate::outcome::RunReport
 
 mod conn;
+mod listen;
 mod matching;
 mod probe;
 mod raw_matching;
@@ -21,7 +22,7 @@ use std::net::SocketAddr;
 
 pub use conn::HARNESS_LIMITS;
 pub use probe::{CloseWait, Prober, probe};
-pub use run::{Verdict, run_scenario};
+pub use run::{Context, Verdict, run_scenario};
 pub use schedule::{Observer, report_without_run, run_suite, run_suite_until};
 
 use crate::scenario::{ProbeKind, Scenario};

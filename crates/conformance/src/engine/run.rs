@@ -8,6 +8,7 @@ use bytes::Bytes;
 use tokio::time::Instant;
 
 use super::conn::{Conn, Event};
+use super::listen::Listeners;
 use super::matching::observe;
 use super::probe::CloseWait;
 use super::transcript::Transcript;
@@ -69,44 +70,60 @@ impl From<UnsetVar> for StepError {
     }
 }
 
+/// What every scenario of a run shares.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// The suite (its files, which payloads name).
+    pub suite: &'a Suite,
+    /// Where the program listens; `None` for a program that only connects (a client).
+    pub target: Option<SocketAddr>,
+    /// The run's seed.
+    pub seed: u64,
+    /// The deadline multiplier.
+    pub scale: f64,
+    /// How long to wait for the program to close a connection the harness has ended.
+    pub close_wait: &'a CloseWait,
+}
+
 /// The state of one scenario run.
 pub(super) struct Run<'a> {
     pub scenario: &'a Scenario,
     pub suite: &'a Suite,
-    pub target: SocketAddr,
+    pub target: Option<SocketAddr>,
     pub scale: f64,
     pub vars: Vars,
     conns: Vec<Option<Conn>>,
+    pub listeners: Listeners,
     pub transcript: Transcript,
 }
 
-/// Runs `scenario` against `target`; at the end its connections are ended cleanly, each
-/// waited for per `close_wait`, so none holds a slot of the server when the next scenario
-/// starts.
-pub async fn run_scenario(
-    scenario: &Scenario,
-    suite: &Suite,
-    target: SocketAddr,
-    seed: u64,
-    scale: f64,
-    close_wait: &CloseWait,
-) -> Verdict {
-    let mut vars = Vars::new(seed, &scenario.id);
+/// Runs `scenario`; at the end its connections are ended cleanly, each waited for per
+/// `ctx.close_wait`, so none holds a slot of the server when the next scenario starts.
+pub async fn run_scenario(scenario: &Scenario, ctx: &Context<'_>) -> Verdict {
+    let mut vars = Vars::new(ctx.seed, &scenario.id);
     for (name, kind) in &scenario.vars {
         vars.generate(name, kind);
     }
+    let listeners = match Listeners::bind(scenario).await {
+        Ok(l) => l,
+        Err(e) => return Verdict::HarnessError(format!("cannot listen on 127.0.0.1: {e}")),
+    };
+    if let Some(port) = listeners.port().or(ctx.target.map(|t| t.port())) {
+        vars.set("PORT", port.to_string());
+    }
     let mut run = Run {
         scenario,
-        suite,
-        target,
-        scale,
+        suite: ctx.suite,
+        target: ctx.target,
+        scale: ctx.scale,
         vars,
         conns: scenario.connections.iter().map(|_| None).collect(),
+        listeners,
         transcript: Transcript::default(),
     };
     let verdict = run.steps().await;
     run.leave_udp().await;
-    run.end_all(close_wait).await;
+    run.end_all(ctx.close_wait).await;
     verdict
 }
 
@@ -187,34 +204,72 @@ impl Run<'_> {
         Instant::now() + d.mul_f64(self.scale)
     }
 
-    /// The connection `id`, opened now if this is its first use.
+    /// The connection `id`, opened (or accepted) now if this is its first use.
     pub async fn conn(&mut self, id: ConnId) -> Result<&mut Conn, StepError> {
         if self.conns[id.index()].is_none() {
             let connection = self.scenario.connection(id);
-            let deadline = self.deadline(Duration::from_secs(2));
-            let conn = match connection.transport {
-                Transport::Tcp => Conn::tcp(self.target, deadline).await,
-                Transport::Udp => Conn::udp(self.target).await,
-            }
-            .map_err(|e| {
-                StepError::failed(
-                    Expected::Connected {
-                        conn: connection.name.clone(),
-                        addr: self.target.to_string(),
-                    },
-                    Observation::ConnectFailed {
-                        error: e.to_string(),
-                    },
-                    None,
-                )
-            })?;
-            self.transcript.note(
-                &connection.name,
-                format!("connected ({:?})", connection.transport),
-            );
+            let conn = if connection.listen {
+                self.accept(id).await?
+            } else {
+                self.dial(id).await?
+            };
+            let how = if connection.listen {
+                "accepted"
+            } else {
+                "connected"
+            };
+            let name = connection.name.clone();
+            let note = format!("{how} ({:?})", connection.transport);
+            self.transcript.note(&name, note);
             self.conns[id.index()] = Some(conn);
         }
         Ok(self.conns[id.index()].as_mut().expect("opened above"))
+    }
+
+    async fn dial(&self, id: ConnId) -> Result<Conn, StepError> {
+        let connection = self.scenario.connection(id);
+        let Some(target) = self.target else {
+            return Err(StepError::Harness(format!(
+                "`{}` connects to the program, but the program listens on no port (is it a client?)",
+                connection.name
+            )));
+        };
+        let deadline = self.deadline(Duration::from_secs(2));
+        let conn = match connection.transport {
+            Transport::Tcp => Conn::tcp(target, deadline).await,
+            Transport::Udp => Conn::udp(target).await,
+        };
+        conn.map_err(|e| {
+            StepError::failed(
+                Expected::Connected {
+                    conn: connection.name.clone(),
+                    addr: target.to_string(),
+                },
+                Observation::ConnectFailed {
+                    error: e.to_string(),
+                },
+                None,
+            )
+        })
+    }
+
+    /// The program's connection to listener `id`: it has 10 s (scaled) to connect, time for
+    /// an interpreter to start.
+    async fn accept(&mut self, id: ConnId) -> Result<Conn, StepError> {
+        let deadline = self.deadline(Duration::from_secs(10));
+        let addr = self.listeners.addr(id);
+        self.listeners.accept(id, deadline).await.map_err(|e| {
+            StepError::failed(
+                Expected::Accepted {
+                    conn: self.scenario.connection(id).name.clone(),
+                    addr: addr.map(|a| a.to_string()).unwrap_or_default(),
+                },
+                Observation::ConnectFailed {
+                    error: e.to_string(),
+                },
+                None,
+            )
+        })
     }
 
     /// Forgets a connection (after a reset); a later step opens a new one.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{RwLock, Semaphore};
 use tokio::time::Instant;
 
-use super::{Prober, RunOptions, Target, Verdict, run_scenario, selected};
+use super::{Context, Prober, RunOptions, Target, Verdict, run_scenario, selected};
 use crate::outcome::{Manifest, RunReport, SCHEMA_VERSION, ScenarioReport, Status, Summary};
 use crate::scenario::{Scenario, Suite};
 
@@ -112,16 +112,14 @@ async fn run_one(
         state.down = Some(why.clone());
         return report_for(s, Status::NotRun, Duration::ZERO, Some(why));
     }
-    let close_wait = &shared.prober.close_wait;
-    let verdict = run_scenario(
-        s,
+    let ctx = Context {
         suite,
-        target.addr,
-        opts.seed,
-        opts.timeout_scale,
-        close_wait,
-    )
-    .await;
+        target: Some(target.addr),
+        seed: opts.seed,
+        scale: opts.timeout_scale,
+        close_wait: &shared.prober.close_wait,
+    };
+    let verdict = run_scenario(s, &ctx).await;
     let report = report_of(s, verdict, start.elapsed());
     shared.state().last = Some(report.id.clone());
     report

@@ -79,6 +79,13 @@ pub enum Expected {
         /// Where to.
         addr: String,
     },
+    /// The program to connect to a listener of the harness.
+    Accepted {
+        /// The connection's name.
+        conn: String,
+        /// Where the harness listens.
+        addr: String,
+    },
     /// The writing half to shut down.
     HalfClosed,
 }

@@ -96,6 +96,9 @@ pub fn expected(e: &Expected) -> String {
         Expected::Silence { window_ms } => format!("nothing at all for {window_ms} ms"),
         Expected::Taken => "the server to read what was sent".to_owned(),
         Expected::Connected { conn, addr } => format!("to connect `{conn}` to {addr}"),
+        Expected::Accepted { conn, addr } => {
+            format!("your program to connect to {addr} (the harness's `{conn}`)")
+        }
         Expected::HalfClosed => "to half-close".to_owned(),
     }
 }

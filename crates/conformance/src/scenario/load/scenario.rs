@@ -65,6 +65,7 @@ impl Scope<'_> {
         self.connections.push(Connection {
             name: name.to_owned(),
             transport: Transport::Tcp,
+            listen: false,
         });
         ConnId(self.connections.len() - 1)
     }
@@ -91,10 +92,12 @@ fn check(d: &mut Diagnostics<'_>, raw: RawScenario, files: &[SuiteFile]) -> Scen
     let mut scope = Scope {
         explicit: !connections.is_empty(),
         connections,
+        // `PORT`: the port the program listens on, or the harness's first listener.
         text_vars: vars
             .iter()
             .filter(|(_, k)| !matches!(k, VarKind::Bytes(_)))
             .map(|(n, _)| n.clone())
+            .chain(std::iter::once("PORT".to_owned()))
             .collect(),
         byte_vars: vars
             .iter()
@@ -161,15 +164,17 @@ fn check_requirements(d: &mut Diagnostics<'_>, requirements: &[Spanned<String>])
 fn connections(d: &mut Diagnostics<'_>, raw: &RawScenario) -> Vec<Connection> {
     let mut out = Vec::new();
     for (name, t) in &raw.connections {
-        let transport = match t.value.as_str() {
-            "tcp" => Transport::Tcp,
-            "udp" => Transport::Udp,
+        let (transport, listen) = match t.value.as_str() {
+            "tcp" => (Transport::Tcp, false),
+            "udp" => (Transport::Udp, false),
+            "tcp-listener" => (Transport::Tcp, true),
+            "udp-listener" => (Transport::Udp, true),
             other => {
                 d.error(
                     &t.referenced,
                     format!("unknown transport `{other}`"),
                     "transport",
-                    Some("use `tcp` or `udp`"),
+                    Some("use `tcp` or `udp` (the harness connects), `tcp-listener` or `udp-listener` (the program connects)"),
                 );
                 continue;
             }
@@ -177,6 +182,7 @@ fn connections(d: &mut Diagnostics<'_>, raw: &RawScenario) -> Vec<Connection> {
         out.push(Connection {
             name: name.clone(),
             transport,
+            listen,
         });
     }
     out

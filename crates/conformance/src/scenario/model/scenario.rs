@@ -31,6 +31,9 @@ pub struct Connection {
     pub name: String,
     /// TCP or UDP: declared, or TCP for a connection declared by its first use.
     pub transport: Transport,
+    /// The harness listens and the program connects (grading a client): `tcp-listener`,
+    /// `udp-listener`. Otherwise the harness connects to the program.
+    pub listen: bool,
 }
 
 /// How a per-run variable is made, from the run's seed.
@@ -90,6 +93,16 @@ impl Scenario {
         self.connections
             .iter()
             .any(|c| c.transport == Transport::Udp)
+    }
+
+    /// The connections the harness listens on, in declaration order: the first one's port is
+    /// the `{port}` a client program is given.
+    pub fn listeners(&self) -> impl Iterator<Item = (ConnId, &Connection)> {
+        self.connections
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.listen)
+            .map(|(i, c)| (ConnId(i), c))
     }
 
     /// Whether no other scenario may run at the same time as this one.
