@@ -312,6 +312,14 @@ impl Run<'_> {
             Action::ExpectRaw(raw) => self.expect_raw(raw).await,
             Action::Barrier { conn, timeout } => self.barrier(*conn, *timeout).await,
             Action::Silence { conn, window } => self.silence(*conn, *window).await,
+            Action::Start { .. }
+            | Action::WriteStdin { .. }
+            | Action::CloseStdin(_)
+            | Action::ExpectOutput { .. }
+            | Action::ExpectExit { .. }
+            | Action::ExpectFile { .. } => Err(StepError::Harness(
+                "this step acts on the program, which the harness did not start: run it with --spawn".to_owned(),
+            )),
         }
     }
 }

@@ -89,6 +89,57 @@ pub(crate) struct RawStep {
     pub code: Option<Spanned<RawFieldMatcher>>,
     pub capture: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     pub hint: Option<Spanned<String>>,
+    // The program's other channels.
+    pub start: Option<Spanned<String>>,
+    pub write_stdin: Option<Spanned<String>>,
+    pub close_stdin: Option<Spanned<String>>,
+    pub expect_stdout: Option<Spanned<RawBytesMatcher>>,
+    pub expect_stderr: Option<Spanned<RawBytesMatcher>>,
+    pub expect_exit: Option<Spanned<RawExit>>,
+    pub expect_file: Option<Spanned<RawFileMatcher>>,
+    pub program: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawExit {
+    Code(i32),
+    Word(String),
+}
+
+/// A file in the program's working folder, and how it must look.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFileMatcher {
+    pub path: String,
+    pub exact: Option<String>,
+    pub contains: Option<String>,
+    pub regex: Option<String>,
+    pub size: Option<u64>,
+    pub sha256: Option<String>,
+    pub file: Option<String>,
+    #[serde(default)]
+    pub trim: bool,
+    #[serde(default)]
+    pub ignore_case: bool,
+}
+
+impl RawFileMatcher {
+    /// The matcher part, as for bytes read whole.
+    pub fn matcher(&self) -> RawBytesMatcher {
+        RawBytesMatcher {
+            exact: self.exact.clone(),
+            contains: self.contains.clone(),
+            regex: self.regex.clone(),
+            until: None,
+            size: self.size,
+            sha256: self.sha256.clone(),
+            file: self.file.clone(),
+            until_close: true,
+            trim: self.trim,
+            ignore_case: self.ignore_case,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

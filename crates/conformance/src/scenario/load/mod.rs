@@ -9,6 +9,7 @@
 mod diagnostics;
 mod expect;
 mod manifest;
+mod program;
 mod raw_match;
 mod scenario;
 mod send;

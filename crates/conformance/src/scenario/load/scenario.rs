@@ -31,6 +31,10 @@ pub(super) struct Scope<'f> {
     pub files: &'f [SuiteFile],
     /// Whether a step so far sends `MSG`.
     pub broadcasts: bool,
+    /// The program instances so far: `program`, then those started by name.
+    pub programs: Vec<String>,
+    /// Whether a step starts an instance.
+    pub starts_programs: bool,
 }
 
 impl Scope<'_> {
@@ -107,6 +111,8 @@ fn check(d: &mut Diagnostics<'_>, raw: RawScenario, files: &[SuiteFile]) -> Scen
         partial_vars: HashSet::new(),
         files,
         broadcasts: false,
+        programs: vec![super::program::DEFAULT_PROGRAM.to_owned()],
+        starts_programs: false,
     };
     if raw.steps.is_empty() {
         d.error(
@@ -130,6 +136,8 @@ fn check(d: &mut Diagnostics<'_>, raw: RawScenario, files: &[SuiteFile]) -> Scen
         tags: raw.tags,
         hint: raw.hint,
         connections: scope.connections,
+        programs: scope.programs,
+        starts_programs: scope.starts_programs,
         vars,
         steps,
         broadcasts: scope.broadcasts,

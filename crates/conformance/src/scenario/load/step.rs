@@ -8,7 +8,7 @@ use serde_saphyr::{Location as YamlLocation, Spanned};
 
 use super::diagnostics::Diagnostics;
 use super::scenario::Scope;
-use super::{DEFAULT_EXPECT_TIMEOUT, expect, send};
+use super::{DEFAULT_EXPECT_TIMEOUT, expect, program, send};
 use crate::scenario::model::{Action, Step, Transport};
 use crate::scenario::raw::RawStep;
 
@@ -51,6 +51,13 @@ keys! {
         ExpectSilence = "expect_silence",
         Barrier = "barrier",
         Pause = "pause",
+        Start = "start",
+        WriteStdin = "write_stdin",
+        CloseStdin = "close_stdin",
+        ExpectStdout = "expect_stdout",
+        ExpectStderr = "expect_stderr",
+        ExpectExit = "expect_exit",
+        ExpectFile = "expect_file",
     }
     modifiers {
         On = "on",
@@ -65,6 +72,7 @@ keys! {
         Code = "code",
         Capture = "capture",
         Hint = "hint",
+        Program = "program",
     }
 }
 
@@ -83,6 +91,9 @@ impl Key {
             ExpectOneOf => &[On, Timeout, Repeat],
             ExpectSilence => &[On],
             Barrier => &[Timeout],
+            Start => &[On],
+            WriteStdin => &[Program, Timeout],
+            ExpectStdout | ExpectStderr | ExpectExit | ExpectFile => &[Program, Timeout],
             _ => &[],
         }
     }
@@ -127,6 +138,14 @@ pub(super) fn keys(s: &RawStep, step_at: YamlLocation) -> Vec<(Key, YamlLocation
         (Code, at(&s.code)),
         (Capture, at(&s.capture)),
         (Hint, at(&s.hint)),
+        (Start, at(&s.start)),
+        (WriteStdin, at(&s.write_stdin)),
+        (CloseStdin, at(&s.close_stdin)),
+        (ExpectStdout, at(&s.expect_stdout)),
+        (ExpectStderr, at(&s.expect_stderr)),
+        (ExpectExit, at(&s.expect_exit)),
+        (ExpectFile, at(&s.expect_file)),
+        (Program, at(&s.program)),
     ];
     all.into_iter()
         .filter_map(|(k, at)| at.map(|at| (k, if at.line() == 0 { step_at } else { at })))
@@ -314,6 +333,9 @@ fn build(
             window: Duration::from_millis(s.expect_silence.as_ref().map_or(0, |p| p.value)),
         },
         Send | SendRaw | SendHex => Action::Send(send::load(d, scope, s, at)?),
+        Start | WriteStdin | CloseStdin | ExpectStdout | ExpectStderr | ExpectExit | ExpectFile => {
+            program::load(d, scope, s, action, at)?
+        }
         ExpectRaw => Action::ExpectRaw(expect::load_raw(d, scope, s, at)?),
         _ => Action::Expect(expect::load(d, scope, s, action, at)?),
     })

@@ -13,6 +13,8 @@ pub use matcher::{
     RawMatcher, RawPattern,
 };
 pub use scenario::{ConnId, Connection, Scenario, Transport, VarKind};
-pub use step::{Action, Expect, ExpectRaw, Send, SendData, SendItem, Split, Step};
+pub use step::{
+    Action, Expect, ExpectRaw, ProgramId, Send, SendData, SendItem, Split, Step, Stream,
+};
 pub use suite::{Location, ProbeKind, Suite, SuiteFile};
 pub use template::{Segment, Template, TemplateError, UnsetVar, VarSource};

@@ -70,6 +70,11 @@ pub struct Scenario {
     pub location: Location,
     /// Connections, in declaration (or first-use) order; [`ConnId`] indexes them.
     pub connections: Vec<Connection>,
+    /// The instances of the program the steps name: `program` first (the one every run has),
+    /// then those started by name with `start:`.
+    pub programs: Vec<String>,
+    /// Whether a step starts an instance itself (then none is started for the scenario).
+    pub starts_programs: bool,
     /// Per-run variables and how to make them, in name order.
     pub vars: Vec<(String, VarKind)>,
     /// The steps, in order.

@@ -52,6 +52,76 @@ pub enum Action {
     },
     /// Wait.
     Pause(Duration),
+    /// Start an instance of the program (a client gets the port of `listener`).
+    Start {
+        /// The instance.
+        program: ProgramId,
+        /// The listener whose port it is given; the scenario's first listener if `None`.
+        listener: Option<ConnId>,
+    },
+    /// Write bytes to the program's standard input.
+    WriteStdin {
+        /// The instance.
+        program: ProgramId,
+        /// The bytes (escaped notation, `${var}` references).
+        data: Template,
+        /// For the write.
+        timeout: Duration,
+    },
+    /// Close the program's standard input (end of file).
+    CloseStdin(ProgramId),
+    /// Read the program's standard output or error until the matcher matches.
+    ExpectOutput {
+        /// The instance.
+        program: ProgramId,
+        /// Which stream.
+        stream: Stream,
+        /// How the text must look.
+        matcher: RawMatcher,
+        /// For the text to arrive.
+        timeout: Duration,
+    },
+    /// Wait for the program to exit.
+    ExpectExit {
+        /// The instance.
+        program: ProgramId,
+        /// The exit status it must have; any if `None`.
+        code: Option<i32>,
+        /// For it to exit.
+        timeout: Duration,
+    },
+    /// Wait for a file in the program's working folder to look as the matcher says.
+    ExpectFile {
+        /// The instance whose folder it is.
+        program: ProgramId,
+        /// The file's path in the folder.
+        path: String,
+        /// How its content must look (read whole).
+        matcher: RawMatcher,
+        /// For it to get there.
+        timeout: Duration,
+    },
+}
+
+/// An instance of the program under test, by its index in [`crate::scenario::Scenario::programs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProgramId(pub(crate) usize);
+
+impl ProgramId {
+    /// The index in [`crate::scenario::Scenario::programs`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// One of the program's output streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
 }
 
 /// A send step.
@@ -148,7 +218,26 @@ impl Action {
             Action::Expect(e) => Some(e.conn),
             Action::ExpectRaw(e) => Some(e.conn),
             Action::Barrier { conn, .. } | Action::Silence { conn, .. } => Some(*conn),
-            Action::Pause(_) => None,
+            Action::Start { .. }
+            | Action::Pause(_)
+            | Action::WriteStdin { .. }
+            | Action::CloseStdin(_)
+            | Action::ExpectOutput { .. }
+            | Action::ExpectExit { .. }
+            | Action::ExpectFile { .. } => None,
+        }
+    }
+
+    /// The program instance the step acts on, if it does.
+    pub fn program(&self) -> Option<ProgramId> {
+        match self {
+            Action::Start { program, .. }
+            | Action::WriteStdin { program, .. }
+            | Action::CloseStdin(program)
+            | Action::ExpectOutput { program, .. }
+            | Action::ExpectExit { program, .. }
+            | Action::ExpectFile { program, .. } => Some(*program),
+            _ => None,
         }
     }
 
@@ -165,6 +254,19 @@ impl Action {
                 format!("expect silence on {conn} for {} ms", window.as_millis())
             }
             Action::Pause(d) => format!("pause {} ms", d.as_millis()),
+            Action::Start { .. } => format!("start {conn}"),
+            Action::WriteStdin { .. } => format!("write to {conn}'s standard input"),
+            Action::CloseStdin(_) => format!("close {conn}'s standard input"),
+            Action::ExpectOutput {
+                stream: Stream::Stdout,
+                ..
+            } => format!("expect on {conn}'s standard output"),
+            Action::ExpectOutput {
+                stream: Stream::Stderr,
+                ..
+            } => format!("expect on {conn}'s standard error"),
+            Action::ExpectExit { .. } => format!("expect {conn} to exit"),
+            Action::ExpectFile { path, .. } => format!("expect the file {path} of {conn}"),
         }
     }
 }
