@@ -122,7 +122,9 @@ pub async fn run_scenario(scenario: &Scenario, ctx: &Context<'_>) -> Verdict {
         transcript: Transcript::default(),
     };
     let verdict = run.steps().await;
-    run.leave_udp().await;
+    if ctx.suite.protocol == crate::scenario::Protocol::SocketLab {
+        run.leave_udp().await;
+    }
     run.end_all(ctx.close_wait).await;
     verdict
 }

@@ -12,10 +12,21 @@ use serde_saphyr::Spanned;
 pub(crate) struct RawSuite {
     pub name: String,
     pub title: String,
-    #[serde(default = "ping")]
-    pub probe: super::model::ProbeKind,
+    pub probe: Option<super::model::ProbeKind>,
+    pub protocol: Option<super::model::Protocol>,
+    pub program: Option<Spanned<RawProgram>>,
     #[serde(default)]
     pub files: Vec<Spanned<RawFile>>,
+}
+
+/// `program:` in `suite.yaml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawProgram {
+    pub role: Option<super::model::Role>,
+    pub lifecycle: Option<super::model::Lifecycle>,
+    pub ready: Option<super::model::Ready>,
+    pub ready_timeout: Option<u64>,
 }
 
 /// One fixture file: literal text, or deterministic random bytes of a size.
@@ -47,10 +58,6 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub vars: BTreeMap<String, Spanned<String>>,
     pub steps: Vec<Spanned<RawStep>>,
-}
-
-fn ping() -> super::model::ProbeKind {
-    super::model::ProbeKind::Ping
 }
 
 fn one() -> u32 {

@@ -15,6 +15,8 @@ fn suite() -> Suite {
         dir: ".".into(),
         hash: String::new(),
         probe: crate::scenario::ProbeKind::Ping,
+        protocol: crate::scenario::Protocol::SocketLab,
+        program: crate::scenario::ProgramSettings::default(),
         files: vec![SuiteFile {
             path: "hello.txt".into(),
             content: Bytes::from_static(b"hello"),

@@ -16,6 +16,8 @@ fn matcher(pattern: RawPattern, until_close: bool, trim: bool, ignore_case: bool
         dir: ".".into(),
         hash: String::new(),
         probe: crate::scenario::ProbeKind::Ping,
+        protocol: crate::scenario::Protocol::SocketLab,
+        program: crate::scenario::ProgramSettings::default(),
         files: vec![crate::scenario::SuiteFile {
             path: "f.txt".into(),
             content: Bytes::from_static(b"file!"),

@@ -3,14 +3,16 @@
 use bytes::Bytes;
 
 use super::diagnostics::{Diagnostics, LoadErrors, Source};
-use crate::scenario::model::{ProbeKind, SuiteFile};
-use crate::scenario::raw::{RawFile, RawSuite};
+use crate::scenario::model::{Lifecycle, ProbeKind, ProgramSettings, Protocol, Role, SuiteFile};
+use crate::scenario::raw::{RawFile, RawProgram, RawSuite};
 
 /// What a manifest says.
 pub(super) struct Manifest {
     pub name: String,
     pub title: String,
     pub probe: ProbeKind,
+    pub protocol: Protocol,
+    pub program: ProgramSettings,
     pub files: Vec<SuiteFile>,
 }
 
@@ -18,13 +20,56 @@ pub(super) struct Manifest {
 pub(super) fn load(source: &Source) -> Result<Manifest, LoadErrors> {
     let mut d = Diagnostics::new(source);
     let raw: Option<RawSuite> = d.parse();
-    let value = raw.map(|raw| Manifest {
-        files: raw.files.iter().map(|f| file(&mut d, f)).collect(),
-        name: raw.name,
-        title: raw.title,
-        probe: raw.probe,
+    let value = raw.map(|raw| {
+        let protocol = raw.protocol.unwrap_or(Protocol::SocketLab);
+        Manifest {
+            files: raw.files.iter().map(|f| file(&mut d, f)).collect(),
+            program: program(&mut d, raw.program.as_ref()),
+            // Only socket-lab servers are asked PING; a raw program is never sent a byte it
+            // did not ask for.
+            probe: raw.probe.unwrap_or(match protocol {
+                Protocol::SocketLab => ProbeKind::Ping,
+                Protocol::Raw => ProbeKind::None,
+            }),
+            protocol,
+            name: raw.name,
+            title: raw.title,
+        }
     });
     d.finish(value).map_err(|errors| LoadErrors { errors })
+}
+
+fn program(
+    d: &mut Diagnostics<'_>,
+    raw: Option<&serde_saphyr::Spanned<RawProgram>>,
+) -> ProgramSettings {
+    let defaults = ProgramSettings::default();
+    let Some(raw) = raw else {
+        return defaults;
+    };
+    let v = &raw.value;
+    let role = v.role.unwrap_or(defaults.role);
+    // A client is started for each scenario: it connects to that scenario's listener.
+    let lifecycle = v.lifecycle.unwrap_or(match role {
+        Role::Server => Lifecycle::PerRun,
+        Role::Client => Lifecycle::PerScenario,
+    });
+    if role == Role::Client && lifecycle == Lifecycle::PerRun {
+        d.error(
+            &raw.referenced,
+            "a client is started for each scenario (`lifecycle: per-scenario`)",
+            "program",
+            Some("each scenario's listener has its own port"),
+        );
+    }
+    ProgramSettings {
+        role,
+        lifecycle,
+        ready: v.ready.unwrap_or(defaults.ready),
+        ready_timeout: v
+            .ready_timeout
+            .map_or(defaults.ready_timeout, std::time::Duration::from_millis),
+    }
 }
 
 fn file(d: &mut Diagnostics<'_>, f: &serde_saphyr::Spanned<RawFile>) -> SuiteFile {

@@ -55,6 +55,8 @@ pub fn load_suite_from(
         name,
         title,
         probe,
+        protocol,
+        program,
         files,
     } = manifest::load(manifest)?;
     let mut loaded = Vec::new();
@@ -78,6 +80,8 @@ pub fn load_suite_from(
         dir: dir.to_path_buf(),
         hash: content_hash(manifest, scenarios),
         probe,
+        protocol,
+        program,
         files,
         scenarios: loaded,
     })

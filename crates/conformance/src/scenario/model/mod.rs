@@ -16,5 +16,7 @@ pub use scenario::{ConnId, Connection, Scenario, Transport, VarKind};
 pub use step::{
     Action, Expect, ExpectRaw, ProgramId, Send, SendData, SendItem, Split, Step, Stream,
 };
-pub use suite::{Location, ProbeKind, Suite, SuiteFile};
+pub use suite::{
+    Lifecycle, Location, ProbeKind, ProgramSettings, Protocol, Ready, Role, Suite, SuiteFile,
+};
 pub use template::{Segment, Template, TemplateError, UnsetVar, VarSource};

@@ -34,6 +34,11 @@ pub struct Suite {
     pub hash: String,
     /// How the runner checks, between scenarios, that the server is still up.
     pub probe: ProbeKind,
+    /// What the program speaks: decides what the harness may send on its own (the probe's
+    /// `PING`, a `BYE` on UDP connections at the end of a scenario).
+    pub protocol: Protocol,
+    /// How a program is started and supervised when the harness spawns it.
+    pub program: ProgramSettings,
     /// Files every graded server must serve from its root (`conformance fixtures export`).
     pub files: Vec<SuiteFile>,
     /// Scenarios, in file-name order.
@@ -51,6 +56,72 @@ pub enum ProbeKind {
     Connect,
     /// No probe: the server is never touched between scenarios (one-client servers).
     None,
+}
+
+/// What a suite's programs speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// socket-lab/1: the harness may send `PING` (probe) and `BYE` (leaving a UDP scenario).
+    SocketLab,
+    /// Anything (a lab's plain text): the harness sends nothing the scenario does not.
+    Raw,
+}
+
+/// How the harness runs a program it spawns (`--spawn`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProgramSettings {
+    /// A server the harness connects to, or a client that connects to the harness.
+    pub role: Role,
+    /// Started once for the whole run, or afresh for every scenario.
+    pub lifecycle: Lifecycle,
+    /// What a server must have open before it is ready: a TCP listener, a UDP socket, both.
+    pub ready: Ready,
+    /// How long a server has to be ready (scaled by `--timeout-scale`).
+    pub ready_timeout: std::time::Duration,
+}
+
+/// The program's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// It listens on `{port}`; the harness connects.
+    Server,
+    /// It connects to `{port}`, where the harness listens.
+    Client,
+}
+
+/// When the harness starts the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifecycle {
+    /// Once, for every scenario of the run.
+    PerRun,
+    /// Afresh for every scenario (a server that serves one client and exits).
+    PerScenario,
+}
+
+/// What a server must have open to be ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ready {
+    /// A TCP socket listening on the port.
+    Tcp,
+    /// A UDP socket bound to the port.
+    Udp,
+    /// Both.
+    Both,
+}
+
+impl Default for ProgramSettings {
+    fn default() -> Self {
+        ProgramSettings {
+            role: Role::Server,
+            lifecycle: Lifecycle::PerRun,
+            ready: Ready::Tcp,
+            ready_timeout: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 /// A file of the suite's fixtures.
