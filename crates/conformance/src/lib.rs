@@ -20,6 +20,7 @@ pub mod engine;
 pub mod exit;
 pub mod files;
 pub mod outcome;
+pub mod program;
 pub mod report;
 pub mod scenario;
 pub mod target;
