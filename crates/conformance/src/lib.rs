@@ -21,6 +21,7 @@ pub mod engine;
 pub mod exit;
 pub mod files;
 pub mod outcome;
+pub mod program;
 pub mod report;
 pub mod scenario;
 pub mod suites;
