@@ -105,9 +105,22 @@ pub enum Color {
 /// `conformance run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The server to grade, HOST:PORT. Without it, the built-in reference server is started.
+    /// The server to grade, HOST:PORT. Without it (and without --spawn), the built-in
+    /// reference server is started.
     #[arg(long)]
     pub target: Option<String>,
+    /// Start the program to grade: a shell command, run in a copy of --cwd; `{port}` in it
+    /// becomes its port (and $PORT is set).
+    #[arg(long, conflicts_with = "target", value_name = "CMD")]
+    pub spawn: Option<String>,
+    /// The port a program that hard-codes it uses, instead of a free one given as `{port}`.
+    #[arg(long, requires = "spawn", value_name = "P")]
+    pub port: Option<u16>,
+    /// The student's folder, copied for the program (never written).
+    #[arg(long, requires = "spawn", default_value = ".", value_name = "DIR")]
+    pub cwd: PathBuf,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// The target also serves UDP on the same port (UDP scenarios are skipped otherwise).
     #[arg(long)]
     pub udp: bool,
@@ -162,6 +175,29 @@ pub enum JunitFamily {
     Xunit2,
     /// With `file` and `line` on each test case.
     Xunit1,
+}
+
+/// What a spawned program may use.
+#[derive(Debug, clap::Args)]
+pub struct LimitArgs {
+    /// CPU seconds per process of the program.
+    #[arg(long, value_name = "SECONDS", requires = "spawn")]
+    pub cpu_limit: Option<u64>,
+    /// Memory per process of the program, in MiB (heap and thread stacks).
+    #[arg(long, value_name = "MIB", requires = "spawn")]
+    pub memory_limit: Option<u64>,
+    /// The largest file the program may write, in MiB.
+    #[arg(long, value_name = "MIB", requires = "spawn")]
+    pub file_size_limit: Option<u64>,
+    /// Processes of the program alive at once.
+    #[arg(long, value_name = "N", requires = "spawn")]
+    pub process_limit: Option<u32>,
+    /// Open files per process of the program, sockets included.
+    #[arg(long, value_name = "N", requires = "spawn")]
+    pub open_files_limit: Option<u64>,
+    /// How long the program may run (e.g. `10m`).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, requires = "spawn")]
+    pub wall_clock_limit: Option<Duration>,
 }
 
 fn parse_scale(s: &str) -> Result<f64, String> {

@@ -5,7 +5,7 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use conformance::engine::{RunOptions, Target, report_without_run, run_suite_until, selected};
+use conformance::engine::{RunOptions, Subject, report_without_run, run_suite_until, selected};
 use conformance::exit;
 use conformance::outcome::RunReport;
 use conformance::report::{self, human, junit};
@@ -173,7 +173,7 @@ async fn run_async(
         .iter()
         .filter(|s| selected(s, &opts))
         .count();
-    let header = human::header(&suite.name, count, &chosen.target.description, opts.seed);
+    let header = human::header(&suite.name, count, &chosen.subject.description(), opts.seed);
     let header = if human_on_stdout {
         format!("{header}\n")
     } else {
@@ -187,7 +187,7 @@ async fn run_async(
     let progress = Progress::new(count, human_on_stdout, style, writer);
     let heartbeat = progress.start_heartbeat();
     let stop = super::stop::requested(args.time_limit);
-    let report = run_suite_until(suite.clone(), &chosen.target, &opts, &progress, stop).await;
+    let report = run_suite_until(suite.clone(), &chosen.subject, &opts, &progress, stop).await;
     progress.finish();
     if let Some(h) = heartbeat {
         h.abort();
@@ -255,8 +255,8 @@ fn exit_code(report: &RunReport) -> i32 {
 
 /// The graded server, and the built-in one to stop afterwards if that is what it is.
 pub struct Chosen {
-    /// The target.
-    pub target: Target,
+    /// What is graded.
+    pub subject: Subject,
     /// Whether it serves UDP.
     pub udp: bool,
     #[cfg(feature = "builtin")]

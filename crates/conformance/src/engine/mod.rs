@@ -8,22 +8,27 @@
 //! [`outcome::RunReport`]: crate::outcome::RunReport
 
 mod conn;
+mod launch;
 mod listen;
 mod matching;
 mod probe;
+mod program_steps;
 mod raw_matching;
 mod run;
 mod schedule;
 mod steps;
 mod transcript;
 mod vars;
+mod verdict;
 
 use std::net::SocketAddr;
 
 pub use conn::HARNESS_LIMITS;
+pub use launch::{Instance, ProgramPlan};
 pub use probe::{CloseWait, Prober, probe};
-pub use run::{Context, Verdict, run_scenario};
-pub use schedule::{Observer, report_without_run, run_suite, run_suite_until};
+pub use run::{Context, run_scenario};
+pub use schedule::{Observer, Subject, report_without_run, run_suite, run_suite_until};
+pub use verdict::{Outcome, Verdict};
 
 use crate::scenario::{ProbeKind, Scenario};
 

@@ -2,73 +2,24 @@
 //! verdict is data: where it failed, what was expected, what was observed.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::conn::{Conn, Event};
+use super::launch::{Instance, ProgramPlan};
 use super::listen::Listeners;
 use super::matching::observe;
 use super::probe::CloseWait;
+use super::program_steps::Slot;
 use super::transcript::Transcript;
 use super::vars::Vars;
-use crate::outcome::{Expected, Mismatch, Observation, StepFailure};
-use crate::scenario::{ConnId, Scenario, Step, Suite, Transport, UnsetVar};
-
-/// How a scenario ended.
-#[derive(Debug)]
-pub enum Verdict {
-    /// Every step passed.
-    Passed,
-    /// A step failed: a verdict on the program.
-    Failed(Box<StepFailure>),
-    /// The harness could not run a step (a bug in the suite or the tool, not the program's
-    /// fault): why, with the step's location.
-    HarnessError(String),
-}
-
-/// Why one step did not pass, before it is placed in the scenario.
-#[derive(Debug)]
-pub(super) enum StepError {
-    /// The program did not do what the step needed.
-    Failed(Box<Unmet>),
-    /// The harness could not run the step.
-    Harness(String),
-}
-
-/// What a step needed and what happened instead.
-#[derive(Debug)]
-pub(super) struct Unmet {
-    pub expected: Expected,
-    pub observed: Observation,
-    pub mismatches: Vec<Mismatch>,
-    pub received: Option<Bytes>,
-}
-
-impl StepError {
-    /// A failure with no mismatch detail.
-    pub fn failed(expected: Expected, observed: Observation, received: Option<Bytes>) -> Self {
-        StepError::Failed(Box::new(Unmet {
-            expected,
-            observed,
-            mismatches: Vec::new(),
-            received,
-        }))
-    }
-
-    /// `expected` was not met by `event`.
-    pub fn on_event(expected: Expected, event: &Event) -> Self {
-        let (observed, received) = observe(event);
-        StepError::failed(expected, observed, received)
-    }
-}
-
-impl From<UnsetVar> for StepError {
-    fn from(e: UnsetVar) -> Self {
-        StepError::Harness(e.to_string())
-    }
-}
+pub(crate) use super::verdict::{Outcome, StepError, Unmet, Verdict};
+use crate::outcome::{Expected, Observation, ProgramReport, StepFailure};
+use crate::scenario::{ConnId, Lifecycle, ProgramId, Scenario, Step, Suite, Transport};
 
 /// What every scenario of a run shares.
 #[derive(Debug)]
@@ -83,6 +34,10 @@ pub struct Context<'a> {
     pub scale: f64,
     /// How long to wait for the program to close a connection the harness has ended.
     pub close_wait: &'a CloseWait,
+    /// How to start the program, when the harness does (`--spawn`).
+    pub plan: Option<&'a ProgramPlan>,
+    /// The instance started once for the run, if there is one.
+    pub shared: Option<Arc<Mutex<Instance>>>,
 }
 
 /// The state of one scenario run.
@@ -95,38 +50,101 @@ pub(super) struct Run<'a> {
     conns: Vec<Option<Conn>>,
     pub listeners: Listeners,
     pub transcript: Transcript,
+    pub plan: Option<&'a ProgramPlan>,
+    /// Instances of the program, by [`ProgramId`].
+    pub programs: Vec<Option<Slot>>,
+    /// Per instance, how far into stdout and stderr earlier steps have matched.
+    pub cursors: Vec<[usize; 2]>,
 }
 
 /// Runs `scenario`; at the end its connections are ended cleanly, each waited for per
-/// `ctx.close_wait`, so none holds a slot of the server when the next scenario starts.
-pub async fn run_scenario(scenario: &Scenario, ctx: &Context<'_>) -> Verdict {
-    let mut vars = Vars::new(ctx.seed, &scenario.id);
-    for (name, kind) in &scenario.vars {
-        vars.generate(name, kind);
-    }
-    let listeners = match Listeners::bind(scenario).await {
-        Ok(l) => l,
-        Err(e) => return Verdict::HarnessError(format!("cannot listen on 127.0.0.1: {e}")),
+/// `ctx.close_wait`, so none holds a slot of the server when the next scenario starts; and the
+/// programs it started are stopped.
+pub async fn run_scenario(scenario: &Scenario, ctx: &Context<'_>) -> Outcome {
+    let mut run = match Run::new(scenario, ctx).await {
+        Ok(run) => run,
+        Err(why) => {
+            return Outcome {
+                verdict: Verdict::HarnessError(why),
+                programs: Vec::new(),
+            };
+        }
     };
-    if let Some(port) = listeners.port().or(ctx.target.map(|t| t.port())) {
-        vars.set("PORT", port.to_string());
-    }
-    let mut run = Run {
-        scenario,
-        suite: ctx.suite,
-        target: ctx.target,
-        scale: ctx.scale,
-        vars,
-        conns: scenario.connections.iter().map(|_| None).collect(),
-        listeners,
-        transcript: Transcript::default(),
+    let verdict = match run.auto_start().await {
+        Err(e) => run.verdict_of(e, None),
+        Ok(()) => run.steps().await,
     };
-    let verdict = run.steps().await;
     if ctx.suite.protocol == crate::scenario::Protocol::SocketLab {
         run.leave_udp().await;
     }
     run.end_all(ctx.close_wait).await;
-    verdict
+    let programs = run.stop_programs().await;
+    Outcome { verdict, programs }
+}
+
+impl<'a> Run<'a> {
+    async fn new(scenario: &'a Scenario, ctx: &Context<'a>) -> Result<Run<'a>, String> {
+        let mut vars = Vars::new(ctx.seed, &scenario.id);
+        for (name, kind) in &scenario.vars {
+            vars.generate(name, kind);
+        }
+        let listeners = Listeners::bind(scenario)
+            .await
+            .map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+        if let Some(port) = listeners.port().or(ctx.target.map(|t| t.port())) {
+            vars.set("PORT", port.to_string());
+        }
+        let mut programs: Vec<Option<Slot>> = scenario.programs.iter().map(|_| None).collect();
+        let mut cursors = vec![[0, 0]; scenario.programs.len()];
+        if let Some(shared) = &ctx.shared {
+            let inst = shared.lock().await;
+            cursors[0] = [
+                inst.running.stdout().position(),
+                inst.running.stderr().position(),
+            ];
+            drop(inst);
+            programs[0] = Some(Slot::Shared(shared.clone()));
+        }
+        Ok(Run {
+            scenario,
+            suite: ctx.suite,
+            target: ctx.target,
+            scale: ctx.scale,
+            vars,
+            conns: scenario.connections.iter().map(|_| None).collect(),
+            listeners,
+            transcript: Transcript::default(),
+            plan: ctx.plan,
+            programs,
+            cursors,
+        })
+    }
+
+    /// Starts `program` for this scenario when the harness starts one per scenario and no step
+    /// starts it itself.
+    async fn auto_start(&mut self) -> Result<(), StepError> {
+        match self.plan {
+            Some(plan)
+                if plan.settings.lifecycle == Lifecycle::PerScenario
+                    && !self.scenario.starts_programs =>
+            {
+                self.start(ProgramId(0), None).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Stops the instances this scenario started; what they did.
+    async fn stop_programs(&mut self) -> Vec<ProgramReport> {
+        let grace = self.plan.map_or(Duration::from_secs(1), |p| p.grace);
+        let mut reports = Vec::new();
+        for slot in self.programs.iter_mut() {
+            if let Some(Slot::Owned(inst)) = slot.take() {
+                reports.push(inst.finish(grace).await);
+            }
+        }
+        reports
+    }
 }
 
 impl Run<'_> {
@@ -134,38 +152,66 @@ impl Run<'_> {
     async fn steps(&mut self) -> Verdict {
         let scenario = self.scenario;
         for (i, step) in scenario.steps.iter().enumerate() {
-            match self.step(step).await {
-                Ok(()) => {}
-                Err(StepError::Harness(why)) => {
-                    return Verdict::HarnessError(format!(
-                        "step {} at {}: {why}",
-                        i + 1,
-                        step.location
-                    ));
-                }
-                Err(StepError::Failed(unmet)) => {
-                    let Unmet {
-                        expected,
-                        observed,
-                        mismatches,
-                        received,
-                    } = *unmet;
-                    let conn = step.action.conn().map_or("", |c| self.name(c));
-                    return Verdict::Failed(Box::new(StepFailure {
-                        step: i + 1,
-                        location: step.location.clone(),
-                        source_line: step.source_line.clone(),
-                        action: step.action.words(conn),
-                        expected,
-                        observed,
-                        mismatches,
-                        received,
-                        transcript: self.transcript.take(),
-                    }));
-                }
+            if let Err(e) = self.step(step).await {
+                return self.verdict_of(e, Some((i + 1, step)));
             }
         }
         Verdict::Passed
+    }
+
+    /// The verdict of a step that did not pass: step `n` of the scenario, or the harness's own
+    /// start of the program before the first step.
+    fn verdict_of(&mut self, e: StepError, step: Option<(usize, &Step)>) -> Verdict {
+        let (n, location, source_line, action) = match step {
+            Some((n, step)) => {
+                let conn = step
+                    .action
+                    .conn()
+                    .map(|c| self.name(c).to_owned())
+                    .or_else(|| {
+                        step.action
+                            .program()
+                            .map(|p| self.scenario.programs[p.index()].clone())
+                    })
+                    .unwrap_or_default();
+                (
+                    n,
+                    step.location.clone(),
+                    step.source_line.clone(),
+                    step.action.words(&conn),
+                )
+            }
+            None => (
+                0,
+                self.scenario.location.clone(),
+                String::new(),
+                "start the program".to_owned(),
+            ),
+        };
+        match e {
+            StepError::Harness(why) => {
+                Verdict::HarnessError(format!("step {n} at {location}: {why}"))
+            }
+            StepError::Failed(unmet) => {
+                let Unmet {
+                    expected,
+                    observed,
+                    mismatches,
+                    received,
+                } = *unmet;
+                Verdict::Failed(Box::new(StepFailure {
+                    step: n,
+                    location,
+                    source_line,
+                    action,
+                    expected,
+                    observed,
+                    mismatches,
+                    received,
+                    transcript: self.transcript.take(),
+                }))
+            }
+        }
     }
 
     /// UDP registrations outlive the scenario on the server (until they expire): say BYE on
@@ -314,14 +360,33 @@ impl Run<'_> {
             Action::ExpectRaw(raw) => self.expect_raw(raw).await,
             Action::Barrier { conn, timeout } => self.barrier(*conn, *timeout).await,
             Action::Silence { conn, window } => self.silence(*conn, *window).await,
-            Action::Start { .. }
-            | Action::WriteStdin { .. }
-            | Action::CloseStdin(_)
-            | Action::ExpectOutput { .. }
-            | Action::ExpectExit { .. }
-            | Action::ExpectFile { .. } => Err(StepError::Harness(
-                "this step acts on the program, which the harness did not start: run it with --spawn".to_owned(),
-            )),
+            Action::Start { program, listener } => self.start(*program, *listener).await,
+            Action::WriteStdin {
+                program,
+                data,
+                timeout,
+            } => self.write_stdin(*program, data, *timeout).await,
+            Action::CloseStdin(program) => self.close_stdin(*program).await,
+            Action::ExpectOutput {
+                program,
+                stream,
+                matcher,
+                timeout,
+            } => {
+                self.expect_output(*program, *stream, matcher, *timeout)
+                    .await
+            }
+            Action::ExpectExit {
+                program,
+                code,
+                timeout,
+            } => self.expect_exit(*program, *code, *timeout).await,
+            Action::ExpectFile {
+                program,
+                path,
+                matcher,
+                timeout,
+            } => self.expect_file(*program, path, matcher, *timeout).await,
         }
     }
 }

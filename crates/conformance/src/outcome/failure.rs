@@ -88,6 +88,27 @@ pub enum Expected {
     },
     /// The writing half to shut down.
     HalfClosed,
+    /// The program to be ready: listening on its port.
+    Ready {
+        /// The port it was given.
+        port: u16,
+        /// What it must have open there: `TCP`, `UDP`, `TCP and UDP`.
+        what: String,
+    },
+    /// The program to take bytes on its standard input.
+    StdinTaken,
+    /// The program to exit.
+    Exit {
+        /// With this status; any if `None`.
+        code: Option<i32>,
+    },
+    /// A file in the program's working folder, with this content.
+    File {
+        /// Its path in the folder.
+        path: String,
+        /// How its content must look.
+        content: Box<Expected>,
+    },
 }
 
 /// What happened instead.
@@ -136,6 +157,33 @@ pub enum Observation {
         len: u64,
         /// How the connection ended, if it did.
         closed: Option<CloseKind>,
+    },
+    /// The program was not ready (it exited, listened elsewhere, or not in time).
+    NotReady {
+        /// Why, in words.
+        why: String,
+    },
+    /// The program's output did not match: it printed `len` bytes since the last match (they
+    /// are `received`), then nothing more before the deadline, or its output ended.
+    Output {
+        /// How many bytes it printed.
+        len: u64,
+        /// Whether the stream ended (the program closed it, or exited).
+        ended: bool,
+    },
+    /// The program was still running at the deadline.
+    StillRunning,
+    /// The program ended (in words: `exited with status 1`).
+    Exited {
+        /// How.
+        exit: String,
+    },
+    /// The file is not there.
+    NoFile,
+    /// The file is there but its content does not match (its first bytes are `received`).
+    FileContent {
+        /// Its size.
+        len: u64,
     },
     /// The stream cannot be read any further: a limit, truncation, a socket error.
     Broken {

@@ -6,9 +6,11 @@
 //! run is `error`; scenarios after the server went down are `not_run`, not a wall of failures.
 
 mod failure;
+mod program;
 mod transcript;
 
 pub use failure::{Expected, Mismatch, Observation, StepFailure};
+pub use program::{OutputExcerpt, ProgramReport};
 pub use transcript::{Excerpt, Traffic, TranscriptEntry};
 
 use serde::Serialize;
@@ -27,6 +29,8 @@ pub struct RunReport {
     pub unreachable: Option<String>,
     /// Why the run ended before every scenario had its verdict, if it did.
     pub stopped: Option<String>,
+    /// The program the harness started once for the whole run, if it did.
+    pub program: Option<ProgramReport>,
     /// One entry per selected scenario, in suite order.
     pub scenarios: Vec<ScenarioReport>,
     /// Counts and points.
@@ -87,6 +91,8 @@ pub struct ScenarioReport {
     pub reason: Option<String>,
     /// What to fix, shown with a failure: the failing step's hint, else the scenario's.
     pub hint: Option<String>,
+    /// The programs the harness started for this scenario alone.
+    pub programs: Vec<ProgramReport>,
 }
 
 /// A scenario's status.

@@ -128,7 +128,7 @@ pub(crate) fn apply(_pid: u32, _limits: &Limits) -> io::Result<()> {
 pub(crate) fn bytes_in_words(n: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (size, unit) in UNITS {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{} {unit}", n / size);
         }
     }

@@ -66,6 +66,8 @@ pub struct Spec {
     pub source_dir: PathBuf,
     /// Extra files written into the working folder (relative paths, no `..`).
     pub files: Vec<(String, Bytes)>,
+    /// Symbolic links made in the working folder: (relative path, where it points).
+    pub links: Vec<(String, String)>,
     /// Extra environment, on top of the harness's own and `PORT`.
     pub env: Vec<(String, String)>,
     /// What the program may use.
@@ -79,6 +81,7 @@ impl Spec {
             command: command.into(),
             source_dir: source_dir.into(),
             files: Vec::new(),
+            links: Vec::new(),
             env: Vec::new(),
             limits: Limits::default(),
         }

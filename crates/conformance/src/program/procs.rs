@@ -197,10 +197,10 @@ impl Family {
             .filter(|p| !p.is_live() && p.pid != self.root.pid)
         {
             let still = read_stat(p.pid);
-            if still.is_some_and(|s| s.ppid == me && s.start == p.start && !s.is_live()) {
-                if let Some(pid) = Pid::from_raw(p.pid) {
-                    let _ = waitpid(Some(pid), WaitOptions::NOHANG);
-                }
+            if still.is_some_and(|s| s.ppid == me && s.start == p.start && !s.is_live())
+                && let Some(pid) = Pid::from_raw(p.pid)
+            {
+                let _ = waitpid(Some(pid), WaitOptions::NOHANG);
             }
         }
     }

@@ -19,6 +19,7 @@ impl Workdir {
     /// Copies the source folder (files, folders and symbolic links, as they are; other kinds
     /// of file are skipped) into a new temporary folder, then writes the extra files.
     pub fn prepare(spec: &Spec) -> io::Result<Workdir> {
+        Workdir::check_source(&spec.source_dir)?;
         let dir = tempfile::Builder::new()
             .prefix("socket-lab-run-")
             .tempdir()?;
@@ -30,7 +31,35 @@ impl Workdir {
             }
             fs::write(path, bytes)?;
         }
+        for (name, to) in &spec.links {
+            let path = dir.path().join(relative(name)?);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            if path.symlink_metadata().is_ok() {
+                fs::remove_file(&path)?;
+            }
+            std::os::unix::fs::symlink(to, path)?;
+        }
         Ok(Workdir { dir })
+    }
+
+    /// Checks that `source` can be copied: a student's folder is small, and a mistaken one (a
+    /// whole checkout, a home folder) is refused before anything is copied.
+    pub fn check_source(source: &Path) -> io::Result<()> {
+        let mut budget = Budget {
+            bytes: MAX_COPY_BYTES,
+            files: MAX_COPY_FILES,
+        };
+        measure(source, &mut budget).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "{}: {e} (point --cwd at the program's own folder)",
+                    source.display()
+                ),
+            )
+        })
     }
 
     /// The folder.
@@ -53,6 +82,38 @@ fn relative(name: &str) -> io::Result<&Path> {
             format!("{name:?}: a file of the working folder needs a relative path without `..`"),
         ))
     }
+}
+
+/// The most a working folder copies from the student's folder.
+const MAX_COPY_BYTES: u64 = 256 * 1024 * 1024;
+/// The most files (and folders) it copies.
+const MAX_COPY_FILES: u64 = 10_000;
+
+/// What is left to copy.
+struct Budget {
+    bytes: u64,
+    files: u64,
+}
+
+/// Counts what `from` holds against the budget, without following links.
+fn measure(from: &Path, budget: &mut Budget) -> io::Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        budget.files = budget
+            .files
+            .checked_sub(1)
+            .ok_or_else(|| io::Error::other(format!("more than {MAX_COPY_FILES} files to copy")))?;
+        if kind.is_dir() {
+            measure(&entry.path(), budget)?;
+        } else if kind.is_file() {
+            let len = entry.metadata()?.len();
+            budget.bytes = budget.bytes.checked_sub(len).ok_or_else(|| {
+                io::Error::other(format!("more than {} MiB to copy", MAX_COPY_BYTES >> 20))
+            })?;
+        }
+    }
+    Ok(())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {

@@ -100,6 +100,18 @@ pub fn expected(e: &Expected) -> String {
             format!("your program to connect to {addr} (the harness's `{conn}`)")
         }
         Expected::HalfClosed => "to half-close".to_owned(),
+        Expected::Ready { port, what } => {
+            format!("your program to listen on port {port} ({what})")
+        }
+        Expected::StdinTaken => "your program to read its standard input".to_owned(),
+        Expected::Exit { code: Some(c) } => format!("your program to exit with status {c}"),
+        Expected::Exit { code: None } => "your program to exit".to_owned(),
+        Expected::File { path, content } => {
+            format!(
+                "the file `{path}` in your program's folder: {}",
+                expected(content)
+            )
+        }
     }
 }
 
@@ -170,6 +182,21 @@ pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
             "{len} bytes, then the server closed the connection ({})",
             close(*how)
         ),
+        Observation::NotReady { why } => why.clone(),
+        Observation::Output {
+            len: 0,
+            ended: false,
+        } => "your program printed nothing before the deadline".to_owned(),
+        Observation::Output { len, ended: false } => format!(
+            "your program printed {len} bytes that do not match, then nothing more before the deadline"
+        ),
+        Observation::Output { len, ended: true } => {
+            format!("your program printed {len} bytes that do not match, then its output ended")
+        }
+        Observation::StillRunning => "your program was still running at the deadline".to_owned(),
+        Observation::Exited { exit } => format!("your program {exit}"),
+        Observation::NoFile => "there is no such file".to_owned(),
+        Observation::FileContent { len } => format!("the file holds {len} bytes that do not match"),
         Observation::Broken { why } => why.clone(),
         Observation::Bytes => format!("`{}`", escape(received.map_or(&[][..], |b| b))),
         Observation::NotTaken {

@@ -1,5 +1,7 @@
-//! Starting scenarios in suite order, at most `--jobs` at once, with a probe before each; a
-//! scenario that broadcasts runs alone.
+//! Starting scenarios in suite order, at most `--jobs` at once, with a check before each that
+//! the subject is still up; a scenario that broadcasts runs alone.
+
+mod subject;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -7,7 +9,10 @@ use std::time::Duration;
 use tokio::sync::{RwLock, Semaphore};
 use tokio::time::Instant;
 
-use super::{Context, Prober, RunOptions, Target, Verdict, run_scenario, selected};
+pub use subject::Subject;
+
+use self::subject::Started;
+use super::{Context, Outcome, RunOptions, Target, Verdict, run_scenario, selected};
 use crate::outcome::{Manifest, RunReport, SCHEMA_VERSION, ScenarioReport, Status, Summary};
 use crate::scenario::{Scenario, Suite};
 
@@ -36,29 +41,39 @@ fn report_for(
         failure: None,
         reason,
         hint: None,
+        programs: Vec::new(),
     }
 }
 
 /// The report of a scenario that ran to a verdict.
-fn report_of(s: &Scenario, verdict: Verdict, elapsed: Duration) -> ScenarioReport {
-    match verdict {
+fn report_of(s: &Scenario, outcome: Outcome, elapsed: Duration) -> ScenarioReport {
+    let report = match outcome.verdict {
         Verdict::Passed => report_for(s, Status::Passed, elapsed, None),
         Verdict::HarnessError(why) => report_for(s, Status::Error, elapsed, Some(why)),
         Verdict::Failed(f) => {
-            let step_hint = s.steps.get(f.step - 1).and_then(|st| st.hint.clone());
+            let step_hint = f
+                .step
+                .checked_sub(1)
+                .and_then(|i| s.steps.get(i))
+                .and_then(|st| st.hint.clone());
             ScenarioReport {
                 hint: step_hint.or_else(|| s.hint.clone()),
                 failure: Some(*f),
                 ..report_for(s, Status::Failed, elapsed, None)
             }
         }
+    };
+    ScenarioReport {
+        programs: outcome.programs,
+        ..report
     }
 }
 
 /// What scenarios share while a suite runs.
 #[derive(Debug)]
 struct Shared {
-    prober: Prober,
+    started: Started,
+    subject: Subject,
     state: Mutex<State>,
 }
 
@@ -91,7 +106,6 @@ fn skip_reason(s: &Scenario, opts: &RunOptions) -> Option<&'static str> {
 async fn run_one(
     suite: &Suite,
     index: usize,
-    target: &Target,
     opts: &RunOptions,
     shared: &Shared,
 ) -> ScenarioReport {
@@ -103,7 +117,7 @@ async fn run_one(
     if let Some(why) = shared.state().down.clone() {
         return report_for(s, Status::NotRun, Duration::ZERO, Some(why));
     }
-    if let Err(why) = shared.prober.probe().await {
+    if let Err(why) = shared.started.check().await {
         let mut state = shared.state();
         let why = match &state.last {
             Some(id) => format!("the server went down after scenario `{id}` ({why})"),
@@ -112,15 +126,21 @@ async fn run_one(
         state.down = Some(why.clone());
         return report_for(s, Status::NotRun, Duration::ZERO, Some(why));
     }
+    let plan = match &shared.subject {
+        Subject::Program(p) => Some(&**p),
+        Subject::Address(_) => None,
+    };
     let ctx = Context {
         suite,
-        target: Some(target.addr),
+        target: shared.started.target,
         seed: opts.seed,
         scale: opts.timeout_scale,
-        close_wait: &shared.prober.close_wait,
+        close_wait: shared.started.close_wait(),
+        plan,
+        shared: shared.started.shared.clone(),
     };
-    let verdict = run_scenario(s, &ctx).await;
-    let report = report_of(s, verdict, start.elapsed());
+    let outcome = run_scenario(s, &ctx).await;
+    let report = report_of(s, outcome, start.elapsed());
     shared.state().last = Some(report.id.clone());
     report
 }
@@ -155,7 +175,8 @@ pub async fn run_suite(
     on_done: impl Fn(&ScenarioReport),
 ) -> RunReport {
     let observer = OnFinished(on_done);
-    run_suite_until(suite, target, opts, &observer, std::future::pending()).await
+    let subject = Subject::Address(target.clone());
+    run_suite_until(suite, &subject, opts, &observer, std::future::pending()).await
 }
 
 /// [`run_suite`], until `stop` resolves (a signal, a time limit): then the scenarios still
@@ -163,75 +184,91 @@ pub async fn run_suite(
 /// `stop` gives.
 pub async fn run_suite_until(
     suite: Arc<Suite>,
-    target: &Target,
+    subject: &Subject,
     opts: &RunOptions,
     observer: &impl Observer,
     stop: impl std::future::Future<Output = String>,
 ) -> RunReport {
-    let mut run = SuiteRun::start(suite, target, opts).await;
+    let mut run = SuiteRun::start(suite, subject, opts).await;
     let stopped = tokio::select! {
         () = run.run_all(observer) => None,
         why = stop => Some(why),
     };
-    match stopped {
+    let mut report = match &stopped {
         Some(why) => {
             run.abandon(observer).await;
-            let mut report = run.report(&format!(
+            run.report(&format!(
                 "the run was stopped before this scenario ended: {why}"
-            ));
-            report.stopped = Some(why);
-            report
+            ))
         }
         None => run.report("the harness failed while running this scenario"),
-    }
+    };
+    report.stopped = stopped;
+    report.program = run.stop_program().await;
+    report
 }
 
 /// A suite being run.
 struct SuiteRun {
     suite: Arc<Suite>,
-    target: Target,
     opts: RunOptions,
     started: Instant,
     started_at: String,
     /// Indexes of the selected scenarios, in suite order.
     selected: Vec<usize>,
     shared: Arc<Shared>,
-    unreachable: Option<String>,
     tasks: tokio::task::JoinSet<(usize, ScenarioReport)>,
     collected: Collected,
 }
 
 impl SuiteRun {
-    /// Selects the scenarios and probes the target once.
-    async fn start(suite: Arc<Suite>, target: &Target, opts: &RunOptions) -> SuiteRun {
+    /// Selects the scenarios and starts the subject (a first probe, or the program).
+    async fn start(suite: Arc<Suite>, subject: &Subject, opts: &RunOptions) -> SuiteRun {
         let started_at = manifest(&suite, "", opts).started_at;
         let selected: Vec<usize> = (0..suite.scenarios.len())
             .filter(|&i| selected(&suite.scenarios[i], opts))
             .collect();
-        let kind = opts.probe.unwrap_or(suite.probe);
-        let prober = Prober::new(target.addr, kind, opts.timeout_scale);
-        let unreachable = prober.probe().await.err();
-        let down = unreachable
+        let started = subject.start(&suite, opts).await;
+        let down = started
+            .unreachable
             .clone()
             .map(|why| format!("the server never answered ({why})"));
+        let mut opts = opts.clone();
+        if let Subject::Program(p) = subject
+            && p.fixed_port.is_some()
+            && started.shared.is_none()
+        {
+            // One port for every instance: they cannot run side by side.
+            opts.jobs = 1;
+        }
         SuiteRun {
             collected: Collected {
                 reports: vec![None; selected.len()],
                 shown: 0,
             },
             suite,
-            target: target.clone(),
-            opts: opts.clone(),
+            opts,
             started: Instant::now(),
             started_at,
             selected,
             shared: Arc::new(Shared {
-                prober,
+                started,
+                subject: subject.clone(),
                 state: Mutex::new(State { down, last: None }),
             }),
-            unreachable,
             tasks: tokio::task::JoinSet::new(),
         }
+    }
+
+    /// Stops the run's program, once no scenario holds it: what it did.
+    async fn stop_program(&mut self) -> Option<crate::outcome::ProgramReport> {
+        let shared = Arc::get_mut(&mut self.shared)?;
+        let plan = match &shared.subject {
+            Subject::Program(p) => Some(p.clone()),
+            Subject::Address(_) => None,
+        };
+        let stopped = shared.started.stop(plan.as_deref()).await;
+        stopped.or_else(|| shared.started.failed_start.take())
     }
 
     /// Starts every scenario in order and waits for all of them.
@@ -252,14 +289,10 @@ impl SuiteRun {
                 (None, Some(room.clone().read_owned().await))
             };
             observer.started(scenario);
-            let (suite, shared, opts, target) = (
-                self.suite.clone(),
-                self.shared.clone(),
-                self.opts.clone(),
-                self.target.clone(),
-            );
+            let (suite, shared, opts) =
+                (self.suite.clone(), self.shared.clone(), self.opts.clone());
             self.tasks.spawn(async move {
-                let report = run_one(&suite, index, &target, &opts, &shared).await;
+                let report = run_one(&suite, index, &opts, &shared).await;
                 drop((permit, write, read));
                 (order, report)
             });
@@ -318,15 +351,16 @@ impl SuiteRun {
         RunReport {
             schema_version: SCHEMA_VERSION,
             manifest: self.manifest(),
-            unreachable: self.unreachable.clone(),
+            unreachable: self.shared.started.unreachable.clone(),
             stopped: None,
+            program: None,
             summary: Summary::of(&scenarios),
             scenarios,
         }
     }
 
     fn manifest(&self) -> Manifest {
-        let mut m = manifest(&self.suite, &self.target.description, &self.opts);
+        let mut m = manifest(&self.suite, &self.shared.started.description, &self.opts);
         m.started_at.clone_from(&self.started_at);
         m.duration_ms = self.started.elapsed().as_millis() as u64;
         m
@@ -363,6 +397,7 @@ pub fn report_without_run(suite: &Suite, target: &str, opts: &RunOptions, why: &
         manifest: manifest(suite, target, opts),
         unreachable: Some(why.to_owned()),
         stopped: None,
+        program: None,
         summary: Summary::of(&scenarios),
         scenarios,
     }
