@@ -27,7 +27,7 @@ pub use conn::HARNESS_LIMITS;
 pub use launch::{Instance, ProgramPlan};
 pub use probe::{CloseWait, Prober, probe};
 pub use run::{Context, run_scenario};
-pub use schedule::{Observer, Subject, report_without_run, run_suite, run_suite_until};
+pub use schedule::{Observer, Quiet, Subject, report_without_run, run_suite, run_suite_until};
 pub use verdict::{Outcome, Verdict};
 
 use crate::scenario::{ProbeKind, Scenario};

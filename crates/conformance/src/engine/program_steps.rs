@@ -194,7 +194,9 @@ impl Run<'_> {
                 if ended && let Judged::Take(_) = rendered.judge(&got, true) {
                     return Ok(());
                 }
-                self.transcript.received(&label, &got);
+                if !got.is_empty() {
+                    self.transcript.received(&label, &got);
+                }
                 Err(StepError::failed(
                     rendered.expected(),
                     Observation::Output {

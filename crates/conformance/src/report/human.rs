@@ -76,12 +76,16 @@ pub fn failure_block(r: &ScenarioReport, style: Style) -> String {
         return String::new();
     };
     let mut out = String::new();
+    let reqs = if r.requirements.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", r.requirements.join(", "))
+    };
     out += &format!(
-        "\n{} {}: {} [{}]\n",
+        "\n{} {}: {}{reqs}\n",
         style.paint("1;31", words::status(r.status)),
         style.paint("1", &r.id),
         r.title,
-        r.requirements.join(", ")
     );
     out += &format!("  at {}, step {}: {}\n", f.location, f.step, f.action);
     out += &source(f);
@@ -98,6 +102,9 @@ pub fn failure_block(r: &ScenarioReport, style: Style) -> String {
     out += &transcript(f, style);
     if let Some(h) = &r.hint {
         out += &format!("  hint: {h}\n");
+    }
+    for p in &r.programs {
+        out += &words::program(p);
     }
     out
 }
@@ -144,6 +151,10 @@ pub fn footer(report: &RunReport, style: Style) -> String {
         .collect();
     if let Some(why) = &report.unreachable {
         out += &format!("\n{} {why}\n", style.paint("1;31", "target unreachable:"));
+    }
+    if let Some(p) = &report.program {
+        out.push('\n');
+        out += &words::program(p);
     }
     out.push('\n');
     out += &summary(report);

@@ -190,6 +190,10 @@ pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
         Observation::Output { len, ended: false } => format!(
             "your program printed {len} bytes that do not match, then nothing more before the deadline"
         ),
+        Observation::Output {
+            len: 0,
+            ended: true,
+        } => "your program printed nothing, and its output ended".to_owned(),
         Observation::Output { len, ended: true } => {
             format!("your program printed {len} bytes that do not match, then its output ended")
         }
@@ -415,3 +419,40 @@ fn transcript(f: &StepFailure) -> String {
     }
     out
 }
+
+/// What a program the harness started did, for people: how it ended, and the end of what it
+/// wrote on each stream (the lines a student needs: a traceback's last lines).
+pub fn program(p: &crate::outcome::ProgramReport) -> String {
+    let mut out = format!("  your program `{}` {}\n", p.command, p.exit);
+    for (name, stream) in [
+        ("standard error", &p.stderr),
+        ("standard output", &p.stdout),
+    ] {
+        if stream.is_empty() {
+            continue;
+        }
+        // Head and tail are one text unless bytes were dropped between them.
+        let kept = if stream.omitted == 0 {
+            [&stream.head[..], &stream.tail[..]].concat()
+        } else {
+            stream.tail.to_vec()
+        };
+        let end = String::from_utf8_lossy(&kept);
+        let mut lines: Vec<&str> = end.lines().collect();
+        let cut = lines.len() > PROGRAM_LINES || stream.omitted > 0;
+        lines = lines.split_off(lines.len().saturating_sub(PROGRAM_LINES));
+        let more = if cut {
+            format!(" ({} bytes in all; the last lines)", stream.total)
+        } else {
+            String::new()
+        };
+        out += &format!("  its {name}{more}:\n");
+        for l in lines {
+            out += &format!("    | {l}\n");
+        }
+    }
+    out
+}
+
+/// Lines of each stream shown with a program.
+const PROGRAM_LINES: usize = 12;

@@ -156,6 +156,14 @@ pub trait Observer {
     fn partial(&self, _so_far: &RunReport) {}
 }
 
+/// An observer that sees nothing: for runs whose progress nobody reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn finished(&self, _: &ScenarioReport) {}
+}
+
 /// An observer that only sees verdicts.
 struct OnFinished<F>(F);
 
@@ -224,22 +232,24 @@ struct SuiteRun {
 impl SuiteRun {
     /// Selects the scenarios and starts the subject (a first probe, or the program).
     async fn start(suite: Arc<Suite>, subject: &Subject, opts: &RunOptions) -> SuiteRun {
+        let clock = Instant::now();
         let started_at = manifest(&suite, "", opts).started_at;
         let selected: Vec<usize> = (0..suite.scenarios.len())
             .filter(|&i| selected(&suite.scenarios[i], opts))
             .collect();
         let started = subject.start(&suite, opts).await;
-        let down = started
-            .unreachable
-            .clone()
-            .map(|why| format!("the server never answered ({why})"));
+        let down = started.unreachable.clone().map(|why| match subject {
+            Subject::Address(_) => format!("the server never answered ({why})"),
+            Subject::Program(_) => format!("the program never got ready: {why}"),
+        });
         let mut opts = opts.clone();
-        if let Subject::Program(p) = subject
-            && p.fixed_port.is_some()
-            && started.shared.is_none()
-        {
-            // One port for every instance: they cannot run side by side.
-            opts.jobs = 1;
+        if let Subject::Program(p) = subject {
+            // A program that must be ready on UDP serves it.
+            opts.udp |= p.settings.ready != crate::scenario::Ready::Tcp;
+            if p.fixed_port.is_some() && started.shared.is_none() {
+                // One port for every instance: they cannot run side by side.
+                opts.jobs = 1;
+            }
         }
         SuiteRun {
             collected: Collected {
@@ -248,7 +258,7 @@ impl SuiteRun {
             },
             suite,
             opts,
-            started: Instant::now(),
+            started: clock,
             started_at,
             selected,
             shared: Arc::new(Shared {
