@@ -16,6 +16,8 @@ pub(crate) struct RawSuite {
     pub protocol: Option<super::model::Protocol>,
     pub program: Option<Spanned<RawProgram>>,
     #[serde(default)]
+    pub exclusive: bool,
+    #[serde(default)]
     pub files: Vec<Spanned<RawFile>>,
 }
 

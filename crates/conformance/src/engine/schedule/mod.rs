@@ -293,7 +293,8 @@ impl SuiteRun {
             // Taking the permit here, not in the task, starts scenarios in suite order.
             let permit = permits.clone().acquire_owned().await.expect("never closed");
             let scenario = &self.suite.scenarios[index];
-            let (write, read) = if scenario.runs_alone() {
+            let shares_program = self.shared.started.shared.is_some() && scenario.uses_program();
+            let (write, read) = if scenario.runs_alone() || shares_program {
                 (Some(room.clone().write_owned().await), None)
             } else {
                 (None, Some(room.clone().read_owned().await))

@@ -13,6 +13,7 @@ pub(super) struct Manifest {
     pub probe: ProbeKind,
     pub protocol: Protocol,
     pub program: ProgramSettings,
+    pub exclusive: bool,
     pub files: Vec<SuiteFile>,
 }
 
@@ -32,6 +33,7 @@ pub(super) fn load(source: &Source) -> Result<Manifest, LoadErrors> {
                 Protocol::Raw => ProbeKind::None,
             }),
             protocol,
+            exclusive: raw.exclusive,
             name: raw.name,
             title: raw.title,
         }

@@ -57,6 +57,7 @@ pub fn load_suite_from(
         probe,
         protocol,
         program,
+        exclusive,
         files,
     } = manifest::load(manifest)?;
     let mut loaded = Vec::new();
@@ -64,7 +65,9 @@ pub fn load_suite_from(
     let mut ids = UniqueIds::default();
     for source in scenarios {
         match scenario::load(source, &files) {
-            Ok(s) => {
+            Ok(mut s) => {
+                // The suite says its scenarios share the program's state.
+                s.exclusive |= exclusive;
                 errors.extend(ids.check(&s, source));
                 loaded.push(s);
             }

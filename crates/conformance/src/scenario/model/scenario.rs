@@ -115,6 +115,12 @@ impl Scenario {
         self.broadcasts || self.exclusive
     }
 
+    /// Whether a step acts on the program's own channels (its input, output, exit, files): two
+    /// such scenarios would read each other's output of a program started once for the run.
+    pub fn uses_program(&self) -> bool {
+        self.steps.iter().any(|s| s.action.program().is_some())
+    }
+
     /// Whether the scenario has `tag`.
     pub fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t == tag)
