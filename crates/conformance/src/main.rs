@@ -156,6 +156,10 @@ pub struct RunArgs {
     /// Seed for the per-run random names and payloads (printed; pass it to replay a run).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// A value for one of the suite's variables (its wording: a greeting, an acknowledgement),
+    /// instead of its default; repeat for several. `conformance list` shows them.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
     /// The liveness probe between scenarios, instead of the suite's.
     #[arg(long, value_parser = parse_probe)]
     pub probe: Option<ProbeKind>,
@@ -205,6 +209,13 @@ fn parse_scale(s: &str) -> Result<f64, String> {
         Ok(x) if (0.1..=100.0).contains(&x) => Ok(x),
         Ok(_) => Err("a multiplier from 0.1 to 100".to_owned()),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+fn parse_var(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err("expected NAME=VALUE, e.g. greeting='Hello World!'".to_owned()),
     }
 }
 

@@ -64,6 +64,9 @@ pub fn list(suite: &str) -> i32 {
             s.title
         );
     }
+    for (name, value) in &suite.variables {
+        let _ = writeln!(out, "  variable {name} = {value:?}  (--var {name}=...)");
+    }
     let total: u32 = suite.scenarios.iter().map(|s| s.points).sum();
     let _ = writeln!(out, "{} scenarios, {total} points", suite.scenarios.len());
     print(&out);

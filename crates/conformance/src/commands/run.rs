@@ -60,7 +60,7 @@ pub fn run(args: RunArgs) -> i32 {
         Err(code) => return code,
     };
     let opts = options(&args);
-    if let Err(why) = check_selection(&suite, &opts) {
+    if let Err(why) = check_selection(&suite, &opts).and_then(|()| check_vars(&suite, &opts)) {
         eprint(&format!("conformance: {why}\n"));
         return exit::INVALID;
     }
@@ -106,6 +106,7 @@ fn options(args: &RunArgs) -> RunOptions {
         tags: args.tag.clone(),
         slow: args.slow,
         probe: args.probe,
+        vars: args.vars.clone(),
     }
 }
 
@@ -122,6 +123,25 @@ fn check_selection(suite: &Suite, opts: &RunOptions) -> Result<(), String> {
         suite.name,
         suite.name
     ))
+}
+
+/// `--var` names a variable of the suite.
+fn check_vars(suite: &Suite, opts: &RunOptions) -> Result<(), String> {
+    for (name, _) in &opts.vars {
+        if !suite.variables.iter().any(|(n, _)| n == name) {
+            let names: Vec<&str> = suite.variables.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(format!(
+                "--var {name}: suite `{}` has no such variable (it has: {})",
+                suite.name,
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A short seed is easy to type back in with --seed; RandomState is seeded by the OS.

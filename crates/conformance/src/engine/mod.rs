@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub slow: bool,
     /// The liveness probe, instead of the suite's.
     pub probe: Option<ProbeKind>,
+    /// Values for the suite's variables, instead of their defaults (`--var NAME=VALUE`).
+    pub vars: Vec<(String, String)>,
 }
 
 impl Default for RunOptions {
@@ -64,6 +66,7 @@ impl Default for RunOptions {
             tags: Vec::new(),
             slow: false,
             probe: None,
+            vars: Vec::new(),
         }
     }
 }

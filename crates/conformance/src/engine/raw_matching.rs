@@ -41,7 +41,7 @@ pub fn render(m: &RawMatcher, vars: &Vars, suite: &Suite) -> Result<Rendered, St
         RawPattern::Exact(t) => Concrete::Exact(t.render(vars)?.into()),
         RawPattern::Contains(t) => Concrete::Contains(t.render(vars)?.into()),
         RawPattern::Regex(t) => {
-            let text = t.render_text(vars)?;
+            let text = regex_text(t, vars)?;
             let text = if m.ignore_case {
                 format!("(?i){text}")
             } else {
@@ -71,6 +71,26 @@ pub fn render(m: &RawMatcher, vars: &Vars, suite: &Suite) -> Result<Rendered, St
         trim: m.trim,
         ignore_case: m.ignore_case,
     })
+}
+
+/// A regex template's text: a variable stands for its value literally (a greeting with `!` or
+/// `.` in it matches itself).
+fn regex_text(
+    t: &crate::scenario::Template,
+    vars: &Vars,
+) -> Result<String, crate::scenario::UnsetVar> {
+    use crate::scenario::{Segment, UnsetVar, VarSource};
+    let mut out = String::new();
+    for s in &t.segments {
+        match s {
+            Segment::Literal(b) => out.push_str(&String::from_utf8_lossy(b)),
+            Segment::Var(v) => {
+                let value = vars.value(v).ok_or_else(|| UnsetVar(v.clone()))?;
+                out.push_str(&regex::escape(&String::from_utf8_lossy(value)));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn trimmed(b: &[u8]) -> &[u8] {

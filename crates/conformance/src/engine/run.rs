@@ -38,6 +38,8 @@ pub struct Context<'a> {
     pub plan: Option<&'a ProgramPlan>,
     /// The instance started once for the run, if there is one.
     pub shared: Option<Arc<Mutex<Instance>>>,
+    /// Values for the suite's variables, instead of their defaults.
+    pub overrides: &'a [(String, String)],
 }
 
 /// The state of one scenario run.
@@ -87,6 +89,10 @@ impl<'a> Run<'a> {
         let mut vars = Vars::new(ctx.seed, &scenario.id);
         for (name, kind) in &scenario.vars {
             vars.generate(name, kind);
+        }
+        for (name, default) in &ctx.suite.variables {
+            let set = ctx.overrides.iter().find(|(n, _)| n == name);
+            vars.set(name, set.map_or(default, |(_, v)| v).clone());
         }
         let listeners = Listeners::bind(scenario)
             .await

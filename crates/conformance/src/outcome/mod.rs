@@ -93,6 +93,8 @@ pub struct ScenarioReport {
     pub hint: Option<String>,
     /// The programs the harness started for this scenario alone.
     pub programs: Vec<ProgramReport>,
+    /// Reported, not required: its verdict and points do not count.
+    pub optional: bool,
 }
 
 /// A scenario's status.
@@ -128,14 +130,26 @@ pub struct Summary {
     pub points: u32,
     /// Points of the counted scenarios.
     pub max_points: u32,
+    /// Optional scenarios that passed (not counted above).
+    pub optional_passed: usize,
+    /// Optional scenarios that did not pass (not counted above).
+    pub optional_failed: usize,
 }
 
 impl Summary {
-    /// Tallies the scenarios. Skipped scenarios, and those the harness could not run (`error`:
-    /// never a point taken from the program), do not count towards the maximum.
+    /// Tallies the scenarios. Skipped scenarios, those the harness could not run (`error`: never
+    /// a point taken from the program) and optional ones do not count towards the maximum.
     pub fn of(scenarios: &[ScenarioReport]) -> Summary {
         let mut s = Summary::default();
         for r in scenarios {
+            if r.optional {
+                match r.status {
+                    Status::Passed => s.optional_passed += 1,
+                    Status::Failed => s.optional_failed += 1,
+                    _ => {}
+                }
+                continue;
+            }
             match r.status {
                 Status::Passed => s.passed += 1,
                 Status::Failed => s.failed += 1,

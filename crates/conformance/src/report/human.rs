@@ -62,6 +62,9 @@ pub fn line(r: &ScenarioReport, style: Style) -> String {
         r.id,
         reqs
     );
+    if r.optional {
+        out += &style.paint("2", "  (optional: not counted)");
+    }
     if let Some(reason) = &r.reason {
         out += &style.paint("2", &format!("  ({reason})"));
     }
@@ -170,7 +173,7 @@ pub fn summary(report: &RunReport) -> String {
     } else {
         f64::from(s.points) * 100.0 / f64::from(s.max_points)
     };
-    format!(
+    let mut out = format!(
         "score: {}/{} points ({pct:.1}%)\n{} passed, {} failed, {} skipped, {} not run ({:.1} s)\n",
         s.points,
         s.max_points,
@@ -179,7 +182,14 @@ pub fn summary(report: &RunReport) -> String {
         s.skipped,
         s.not_run,
         report.manifest.duration_ms as f64 / 1000.0
-    )
+    );
+    if s.optional_passed + s.optional_failed > 0 {
+        out += &format!(
+            "optional scenarios (not counted): {} passed, {} did not\n",
+            s.optional_passed, s.optional_failed
+        );
+    }
+    out
 }
 
 /// The whole report at once (for `--output` files and tests).

@@ -18,6 +18,8 @@ pub(crate) struct RawSuite {
     #[serde(default)]
     pub exclusive: bool,
     #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    #[serde(default)]
     pub files: Vec<Spanned<RawFile>>,
 }
 
@@ -55,6 +57,8 @@ pub(crate) struct RawScenario {
     pub hint: Option<String>,
     #[serde(default)]
     pub exclusive: bool,
+    #[serde(default)]
+    pub optional: bool,
     #[serde(default)]
     pub connections: BTreeMap<String, Spanned<String>>,
     #[serde(default)]

@@ -17,6 +17,7 @@ fn suite() -> Suite {
         probe: crate::scenario::ProbeKind::Ping,
         protocol: crate::scenario::Protocol::SocketLab,
         program: crate::scenario::ProgramSettings::default(),
+        variables: Vec::new(),
         files: vec![SuiteFile {
             path: "hello.txt".into(),
             content: Bytes::from_static(b"hello"),

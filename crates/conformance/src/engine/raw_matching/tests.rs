@@ -18,6 +18,7 @@ fn matcher(pattern: RawPattern, until_close: bool, trim: bool, ignore_case: bool
         probe: crate::scenario::ProbeKind::Ping,
         protocol: crate::scenario::Protocol::SocketLab,
         program: crate::scenario::ProgramSettings::default(),
+        variables: Vec::new(),
         files: vec![crate::scenario::SuiteFile {
             path: "f.txt".into(),
             content: Bytes::from_static(b"file!"),

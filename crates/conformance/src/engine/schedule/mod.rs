@@ -41,6 +41,7 @@ fn report_for(
         failure: None,
         reason,
         hint: None,
+        optional: s.optional,
         programs: Vec::new(),
     }
 }
@@ -138,6 +139,7 @@ async fn run_one(
         close_wait: shared.started.close_wait(),
         plan,
         shared: shared.started.shared.clone(),
+        overrides: &opts.vars,
     };
     let outcome = run_scenario(s, &ctx).await;
     let report = report_of(s, outcome, start.elapsed());

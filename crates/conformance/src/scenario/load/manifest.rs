@@ -14,6 +14,7 @@ pub(super) struct Manifest {
     pub protocol: Protocol,
     pub program: ProgramSettings,
     pub exclusive: bool,
+    pub variables: Vec<(String, String)>,
     pub files: Vec<SuiteFile>,
 }
 
@@ -34,6 +35,7 @@ pub(super) fn load(source: &Source) -> Result<Manifest, LoadErrors> {
             }),
             protocol,
             exclusive: raw.exclusive,
+            variables: raw.variables.into_iter().collect(),
             name: raw.name,
             title: raw.title,
         }

@@ -58,13 +58,18 @@ pub fn load_suite_from(
         protocol,
         program,
         exclusive,
+        variables,
         files,
     } = manifest::load(manifest)?;
+    let context = scenario::SuiteScope {
+        files: &files,
+        variables: &variables,
+    };
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     let mut ids = UniqueIds::default();
     for source in scenarios {
-        match scenario::load(source, &files) {
+        match scenario::load(source, &context) {
             Ok(mut s) => {
                 // The suite says its scenarios share the program's state.
                 s.exclusive |= exclusive;
@@ -85,6 +90,7 @@ pub fn load_suite_from(
         probe,
         protocol,
         program,
+        variables,
         files,
         scenarios: loaded,
     })
@@ -140,14 +146,18 @@ pub fn check_files(paths: &[PathBuf]) -> Result<usize, LoadErrors> {
             );
             continue;
         }
-        let files = match neighbour_files(path) {
-            Ok(files) => files,
+        let (files, variables) = match neighbour_files(path) {
+            Ok(found) => found,
             Err(e) => {
                 errors.extend(e.errors);
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
-        match scenario::load(&source, &files) {
+        let context = scenario::SuiteScope {
+            files: &files,
+            variables: &variables,
+        };
+        match scenario::load(&source, &context) {
             Ok(s) => errors.extend(ids.check(&s, &source)),
             Err(e) => errors.extend(e),
         }
@@ -159,15 +169,18 @@ pub fn check_files(paths: &[PathBuf]) -> Result<usize, LoadErrors> {
     }
 }
 
-/// The fixture files of the `suite.yaml` beside `path`, if there is one.
-fn neighbour_files(path: &Path) -> Result<Vec<SuiteFile>, LoadErrors> {
+/// The fixture files and variables of the `suite.yaml` beside `path`, if there is one.
+fn neighbour_files(path: &Path) -> Result<(Vec<SuiteFile>, Vec<(String, String)>), LoadErrors> {
     match path
         .parent()
         .map(|d| d.join(MANIFEST))
         .filter(|m| m.exists())
     {
-        Some(m) => Ok(manifest::load(&Source::read(&m)?)?.files),
-        None => Ok(Vec::new()),
+        Some(m) => {
+            let manifest = manifest::load(&Source::read(&m)?)?;
+            Ok((manifest.files, manifest.variables))
+        }
+        None => Ok((Vec::new(), Vec::new())),
     }
 }
 

@@ -80,15 +80,28 @@ impl Scope<'_> {
     }
 }
 
-/// Loads one scenario file. `files` are the suite's fixture files, which payloads may name.
-pub(super) fn load(source: &Source, files: &[SuiteFile]) -> Result<Scenario, Vec<ScenarioError>> {
+/// What a scenario may refer to of its suite.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SuiteScope<'a> {
+    /// The fixture files, which payloads may name.
+    pub files: &'a [SuiteFile],
+    /// The suite's variables (`${greeting}`), with their defaults.
+    pub variables: &'a [(String, String)],
+}
+
+/// Loads one scenario file.
+pub(super) fn load(
+    source: &Source,
+    suite: &SuiteScope<'_>,
+) -> Result<Scenario, Vec<ScenarioError>> {
     let mut d = Diagnostics::new(source);
     let raw: Option<RawScenario> = d.parse();
-    let scenario = raw.map(|raw| check(&mut d, raw, files));
+    let scenario = raw.map(|raw| check(&mut d, raw, suite));
     d.finish(scenario)
 }
 
-fn check(d: &mut Diagnostics<'_>, raw: RawScenario, files: &[SuiteFile]) -> Scenario {
+fn check(d: &mut Diagnostics<'_>, raw: RawScenario, suite: &SuiteScope<'_>) -> Scenario {
+    let files = suite.files;
     check_id(d, &raw.id);
     check_requirements(d, &raw.requirements);
     let connections = connections(d, &raw);
@@ -102,6 +115,7 @@ fn check(d: &mut Diagnostics<'_>, raw: RawScenario, files: &[SuiteFile]) -> Scen
             .filter(|(_, k)| !matches!(k, VarKind::Bytes(_)))
             .map(|(n, _)| n.clone())
             .chain(std::iter::once("PORT".to_owned()))
+            .chain(suite.variables.iter().map(|(n, _)| n.clone()))
             .collect(),
         byte_vars: vars
             .iter()
@@ -142,6 +156,7 @@ fn check(d: &mut Diagnostics<'_>, raw: RawScenario, files: &[SuiteFile]) -> Scen
         steps,
         broadcasts: scope.broadcasts,
         exclusive: raw.exclusive,
+        optional: raw.optional,
     }
 }
 

@@ -85,6 +85,9 @@ pub struct Scenario {
     /// Whether the scenario says it must run alone (it counts the server's connections, or
     /// shares the program's state).
     pub exclusive: bool,
+    /// Reported, but not required: a weakness that correct programs may have. Its points and
+    /// its verdict do not count.
+    pub optional: bool,
 }
 
 impl Scenario {

@@ -39,6 +39,9 @@ pub struct Suite {
     pub protocol: Protocol,
     /// How a program is started and supervised when the harness spawns it.
     pub program: ProgramSettings,
+    /// Variables every scenario may use (`${greeting}`), with their defaults: the wording an
+    /// instructor may set with `--var NAME=VALUE`.
+    pub variables: Vec<(String, String)>,
     /// Files every graded server must serve from its root (`conformance fixtures export`).
     pub files: Vec<SuiteFile>,
     /// Scenarios, in file-name order.
