@@ -169,8 +169,11 @@ pub fn check_files(paths: &[PathBuf]) -> Result<usize, LoadErrors> {
     }
 }
 
+/// A suite's variables and their defaults.
+type Variables = Vec<(String, String)>;
+
 /// The fixture files and variables of the `suite.yaml` beside `path`, if there is one.
-fn neighbour_files(path: &Path) -> Result<(Vec<SuiteFile>, Vec<(String, String)>), LoadErrors> {
+fn neighbour_files(path: &Path) -> Result<(Vec<SuiteFile>, Variables), LoadErrors> {
     match path
         .parent()
         .map(|d| d.join(MANIFEST))
