@@ -53,6 +53,15 @@ enum Command {
         #[command(subcommand)]
         command: FixturesCommand,
     },
+    /// Run the reference implementation of a lab (what a lab suite grades with no program).
+    #[cfg(feature = "builtin")]
+    #[command(hide = true)]
+    ReferenceLab {
+        /// The lab half: `greeter`, `greeter-client`, ...
+        name: String,
+        /// The port it listens on or connects to.
+        port: u16,
+    },
     /// Print a shell completion script: `conformance completions bash > /etc/bash_completion.d/conformance`.
     #[command(
         after_help = "Examples:\n  conformance completions bash > ~/.local/share/bash-completion/completions/conformance\n  conformance completions zsh > ~/.zfunc/_conformance"
@@ -238,6 +247,14 @@ fn main() {
         Command::Fixtures {
             command: FixturesCommand::Export { dir, suite },
         } => commands::export(&dir, &suite),
+        #[cfg(feature = "builtin")]
+        Command::ReferenceLab { name, port } => match reference::labs::run(&name, port) {
+            Ok(()) => conformance::exit::PASSED,
+            Err(e) => {
+                eprintln!("reference lab {name}: {e}");
+                conformance::exit::FAILED
+            }
+        },
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "conformance", &mut std::io::stdout());

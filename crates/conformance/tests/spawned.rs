@@ -4,100 +4,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
-
-use common::{core_suite, one_at_a_time, repo};
-use conformance::engine::{ProgramPlan, RunOptions, Subject, run_suite_until};
-use conformance::outcome::{RunReport, Status};
-use conformance::program::Spec;
+use common::programs::{fixture, passes, python, run_program as run};
+use common::{core_suite, repo};
+use conformance::engine::RunOptions;
+use conformance::outcome::Status;
 use conformance::report::words;
 use conformance::scenario::{Suite, load_suite};
 
-/// A mark in the environment of every program a test starts, to find any left running.
-const MARK: &str = "SPAWNED_TEST_MARK";
-
 fn spawned_suite(name: &str) -> Suite {
     load_suite(&repo().join("fixtures/spawned").join(name)).expect("the fixture suite loads")
-}
-
-/// Runs `suite` against `command`, started in a copy of `cwd` with the suite's files.
-fn run(suite: Suite, command: &str, cwd: &Path, opts: RunOptions) -> RunReport {
-    let _serial = one_at_a_time();
-    let mark = format!("{}-{}", suite.name, std::process::id());
-    let mut spec = Spec::new(command, cwd);
-    for f in &suite.files {
-        match &f.symlink {
-            Some(to) => spec.links.push((f.path.clone(), to.clone())),
-            None => spec.files.push((f.path.clone(), f.content.clone())),
-        }
-    }
-    spec.env.push((MARK.to_owned(), mark.clone()));
-    let plan = ProgramPlan {
-        spec,
-        fixed_port: None,
-        settings: suite.program.clone(),
-        grace: Duration::from_secs(2),
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let subject = Subject::Program(Arc::new(plan));
-    let report = runtime.block_on(run_suite_until(
-        Arc::new(suite),
-        &subject,
-        &opts,
-        &conformance::engine::Quiet,
-        std::future::pending(),
-    ));
-    assert_eq!(
-        left_running(&mark),
-        Vec::<u32>::new(),
-        "processes left running"
-    );
-    report
-}
-
-/// Processes whose environment holds the mark.
-fn left_running(mark: &str) -> Vec<u32> {
-    let needle = format!("{MARK}={mark}");
-    std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
-        })
-        .collect()
-}
-
-fn fixture(path: &str) -> PathBuf {
-    repo().join(path)
-}
-
-fn python(script: &Path, args: &str) -> String {
-    format!("python3 {} {args}", script.display())
-}
-
-fn passes(report: &RunReport) {
-    let bad: Vec<String> = report
-        .scenarios
-        .iter()
-        .filter(|r| !matches!(r.status, Status::Passed | Status::Skipped))
-        .map(|r| {
-            let why = r.failure.as_ref().map_or_else(
-                || r.reason.clone().unwrap_or_default(),
-                |f| format!("{} / {}", words::expected(&f.expected), words::got(f)),
-            );
-            format!("{} {:?}: {why}", r.id, r.status)
-        })
-        .collect();
-    assert!(bad.is_empty(), "{bad:#?}\n{:?}", report.unreachable);
 }
 
 #[test]
@@ -255,6 +170,8 @@ fn reports_of_spawned_programs() {
         &client_dir,
         RunOptions {
             seed: 11,
+            // One instance: with two, which one the failure finds still starting is a race.
+            filter: vec!["greets-and-prints".into()],
             ..RunOptions::default()
         },
     );

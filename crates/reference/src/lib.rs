@@ -5,6 +5,7 @@
 //! - [`client`]: a typed async client over TCP ([`client::Client`]) and UDP
 //!   ([`client::UdpClient`]).
 //! - [`cli`]: the `reference` command (`serve`, `hello`, `get`, `put`, `ping`, `chat`).
+//! - [`labs`]: the reference implementations of the classic socket labs, server and client.
 //! - [`reader`]: the one read loop for byte streams of `wire` messages, shared by the server,
 //!   the client, the load bench and the tests.
 //!
@@ -17,6 +18,7 @@
 pub mod cli;
 pub mod client;
 mod config;
+pub mod labs;
 mod progress;
 pub mod reader;
 pub mod server;

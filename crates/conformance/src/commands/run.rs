@@ -279,6 +279,8 @@ pub struct Chosen {
     pub subject: Subject,
     /// Whether it serves UDP.
     pub udp: bool,
+    /// A folder that must outlive the run (the built-in lab's empty working folder).
+    pub _folder: Option<tempfile::TempDir>,
     #[cfg(feature = "builtin")]
     /// The built-in server, when it is the target.
     pub builtin: Option<conformance::target::BuiltIn>,

@@ -16,6 +16,9 @@ pub async fn choose(args: &RunArgs, suite: &Suite) -> Result<Chosen, (i32, Strin
         return spawned(args, command, suite);
     }
     let Some(t) = &args.target else {
+        if let Some(lab) = &suite.program.builtin {
+            return builtin_lab(args, lab, suite);
+        }
         return builtin(suite).await;
     };
     conformance::target::check_syntax(t).map_err(|why| (exit::INVALID, why))?;
@@ -28,9 +31,33 @@ pub async fn choose(args: &RunArgs, suite: &Suite) -> Result<Chosen, (i32, Strin
             description: addr.to_string(),
         }),
         udp: args.udp,
+        _folder: None,
         #[cfg(feature = "builtin")]
         builtin: None,
     })
+}
+
+#[cfg(not(feature = "builtin"))]
+fn builtin_lab(_: &RunArgs, lab: &str, _: &Suite) -> Result<Chosen, (i32, String)> {
+    Err((
+        exit::INVALID,
+        format!("this build has no built-in `{lab}`; give the program with --spawn"),
+    ))
+}
+
+/// A lab suite with no program given grades the reference implementation of its lab: this
+/// binary, run as `conformance reference-lab NAME {port}`, in an empty folder.
+#[cfg(feature = "builtin")]
+fn builtin_lab(args: &RunArgs, lab: &str, suite: &Suite) -> Result<Chosen, (i32, String)> {
+    let exe = std::env::current_exe()
+        .map_err(|e| (exit::INVALID, format!("cannot find this program: {e}")))?;
+    let empty = tempfile::tempdir().map_err(|e| (exit::INVALID, e.to_string()))?;
+    // Quoted for /bin/sh: a path may hold spaces; a quote inside is closed, escaped, reopened.
+    let quoted = exe.display().to_string().replace('\'', "'\\''");
+    let command = format!("'{quoted}' reference-lab {lab} {{port}}");
+    let mut chosen = program_subject(args, &command, empty.path(), suite)?;
+    chosen._folder = Some(empty);
+    Ok(chosen)
 }
 
 /// A program the harness starts: its folder must exist; the suite's files go beside it.
@@ -42,7 +69,16 @@ fn spawned(args: &RunArgs, command: &str, suite: &Suite) -> Result<Chosen, (i32,
         ));
     }
     program::Workdir::check_source(&args.cwd).map_err(|e| (exit::INVALID, e.to_string()))?;
-    let mut spec = program::Spec::new(command, &args.cwd);
+    program_subject(args, command, &args.cwd, suite)
+}
+
+fn program_subject(
+    args: &RunArgs,
+    command: &str,
+    cwd: &std::path::Path,
+    suite: &Suite,
+) -> Result<Chosen, (i32, String)> {
+    let mut spec = program::Spec::new(command, cwd);
     for f in &suite.files {
         match &f.symlink {
             Some(to) => spec.links.push((f.path.clone(), to.clone())),
@@ -63,6 +99,7 @@ fn spawned(args: &RunArgs, command: &str, suite: &Suite) -> Result<Chosen, (i32,
     Ok(Chosen {
         subject: Subject::Program(Arc::new(plan)),
         udp: args.udp || suite.program.ready != Ready::Tcp,
+        _folder: None,
         #[cfg(feature = "builtin")]
         builtin: None,
     })
@@ -101,6 +138,7 @@ async fn builtin(suite: &Suite) -> Result<Chosen, (i32, String)> {
                 description: format!("{} (built-in reference server)", server.addr()),
             }),
             udp: true,
+            _folder: None,
             builtin: Some(server),
         }),
         Err(e) => Err((

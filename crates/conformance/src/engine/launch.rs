@@ -132,6 +132,13 @@ impl Instance {
             mut running,
             ..
         } = self;
+        // A program whose output has ended is exiting: its status follows in a moment, and
+        // whether it ended by itself must not depend on that moment.
+        if running.stdout().is_closed() && running.stderr().is_closed() {
+            let _ = running
+                .wait_exit(Instant::now() + Duration::from_millis(500))
+                .await;
+        }
         let exited_by_itself = running.exit().is_some();
         let finished = running.stop(grace).await;
         ProgramReport {

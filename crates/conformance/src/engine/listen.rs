@@ -1,4 +1,4 @@
-//! Listeners of the harness's own, for grading clients: bound on a free loopback port before
+//! Listeners of the harness's own, for grading clients: bound on a free port before
 //! the program starts (the first one's port is its `{port}`), accepted on first use.
 
 use std::net::SocketAddr;
@@ -23,9 +23,11 @@ pub struct Listeners {
 }
 
 impl Listeners {
-    /// Binds every listener of `scenario` on 127.0.0.1, each on a free port.
+    /// Binds every listener of `scenario`, each on a free port of every local address: a
+    /// client taught to connect to `socket.gethostname()` reaches it wherever its host name
+    /// points (127.0.1.1 on Debian). It accepts one connection.
     pub async fn bind(scenario: &Scenario) -> std::io::Result<Listeners> {
-        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        let any = SocketAddr::from(([0, 0, 0, 0], 0));
         let mut bound = Vec::new();
         for (id, c) in scenario.listeners() {
             let (addr, socket) = match c.transport {

@@ -316,7 +316,9 @@ impl Run<'_> {
             StepError::failed(
                 Expected::Accepted {
                     conn: self.scenario.connection(id).name.clone(),
-                    addr: addr.map(|a| a.to_string()).unwrap_or_default(),
+                    addr: addr
+                        .map(|a| format!("port {}", a.port()))
+                        .unwrap_or_default(),
                 },
                 Observation::ConnectFailed {
                     error: e.to_string(),

@@ -155,7 +155,12 @@ pub fn footer(report: &RunReport, style: Style) -> String {
     if let Some(why) = &report.unreachable {
         out += &format!("\n{} {why}\n", style.paint("1;31", "target unreachable:"));
     }
-    if let Some(p) = &report.program {
+    // The run's program: when something went wrong, what it printed may say why.
+    if let Some(p) = report
+        .program
+        .as_ref()
+        .filter(|p| p.exited_by_itself || !report.summary.all_passed())
+    {
         out.push('\n');
         out += &words::program(p);
     }

@@ -97,7 +97,7 @@ pub fn expected(e: &Expected) -> String {
         Expected::Taken => "the server to read what was sent".to_owned(),
         Expected::Connected { conn, addr } => format!("to connect `{conn}` to {addr}"),
         Expected::Accepted { conn, addr } => {
-            format!("your program to connect to {addr} (the harness's `{conn}`)")
+            format!("your program to connect to the harness on {addr} (`{conn}`)")
         }
         Expected::HalfClosed => "to half-close".to_owned(),
         Expected::Ready { port, what } => {

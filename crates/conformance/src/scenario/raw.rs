@@ -31,6 +31,7 @@ pub(crate) struct RawProgram {
     pub lifecycle: Option<super::model::Lifecycle>,
     pub ready: Option<super::model::Ready>,
     pub ready_timeout: Option<u64>,
+    pub builtin: Option<String>,
 }
 
 /// One fixture file: literal text, or deterministic random bytes of a size.

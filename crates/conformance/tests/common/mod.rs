@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod programs;
+pub mod seeds;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -26,6 +26,9 @@ pub(super) enum CliError {
     /// Arguments that parse but cannot be used.
     #[error("{0}")]
     Usage(String),
+    /// A lab's reference implementation failed.
+    #[error("{0}")]
+    Lab(String),
 }
 
 impl CliError {
@@ -57,6 +60,7 @@ impl CliError {
             },
             CliError::Local { .. } => exit::LOCAL_FILE,
             CliError::Usage(_) => exit::USAGE,
+            CliError::Lab(_) => exit::PROTOCOL,
         }
     }
 }

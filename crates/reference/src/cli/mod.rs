@@ -8,6 +8,7 @@ mod error;
 pub mod exit;
 mod get;
 mod hello;
+mod lab;
 mod ping;
 mod put;
 mod serve;
@@ -47,6 +48,8 @@ enum Command {
     /// Chat: each line of standard input is sent as MSG; FROM lines are printed as
     /// `name: text`. End of input (Ctrl-D) says BYE.
     Chat(chat::ChatArgs),
+    /// Run the reference implementation of a lab's server or client (`conformance/labs/`).
+    Lab(lab::LabArgs),
 }
 
 impl Command {
@@ -58,6 +61,7 @@ impl Command {
             Command::Put(args) => put::run(args).await,
             Command::Ping(args) => ping::run(args).await,
             Command::Chat(args) => chat::run(args).await,
+            Command::Lab(args) => lab::run(args).await,
         }
     }
 

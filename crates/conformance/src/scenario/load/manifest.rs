@@ -73,6 +73,7 @@ fn program(
         ready_timeout: v
             .ready_timeout
             .map_or(defaults.ready_timeout, std::time::Duration::from_millis),
+        builtin: v.builtin.clone(),
     }
 }
 

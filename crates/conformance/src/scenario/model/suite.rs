@@ -82,6 +82,8 @@ pub struct ProgramSettings {
     pub ready: Ready,
     /// How long a server has to be ready (scaled by `--timeout-scale`).
     pub ready_timeout: std::time::Duration,
+    /// The lab of the reference crate graded when no program is given (`reference lab NAME`).
+    pub builtin: Option<String>,
 }
 
 /// The program's role.
@@ -123,6 +125,7 @@ impl Default for ProgramSettings {
             lifecycle: Lifecycle::PerRun,
             ready: Ready::Tcp,
             ready_timeout: std::time::Duration::from_secs(10),
+            builtin: None,
         }
     }
 }
