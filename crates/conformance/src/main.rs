@@ -47,6 +47,9 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// List the suites built into this binary: name, number of scenarios, title.
+    #[command(
+        after_help = "Examples:\n  conformance suites\n  conformance list --suite labs/greeter"
+    )]
     Suites,
     /// Work with the files a graded server must hold.
     Fixtures {

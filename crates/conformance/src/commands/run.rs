@@ -167,6 +167,7 @@ async fn run_async(
     mut opts: RunOptions,
     writer: Option<Writer>,
 ) -> i32 {
+    let stop = super::stop::Stop::install();
     let human_on_stdout = args.format == Format::Human && args.output.is_none();
     let style = human::Style {
         color: colour(args.color, human_on_stdout),
@@ -206,7 +207,7 @@ async fn run_async(
     }
     let progress = Progress::new(count, human_on_stdout, style, writer);
     let heartbeat = progress.start_heartbeat();
-    let stop = super::stop::requested(args.time_limit);
+    let stop = stop.requested(args.time_limit);
     let report = run_suite_until(suite.clone(), &chosen.subject, &opts, &progress, stop).await;
     progress.finish();
     if let Some(h) = heartbeat {
