@@ -15,8 +15,11 @@ use wire::ErrorCode;
 use super::connection::{self, Shared};
 use super::message::{encode, err};
 
-/// Refusals (`ERR 503`) being written at once; beyond, an over-limit connection is just closed.
-const MAX_BUSY_REPLIES: usize = 64;
+/// Refusals (`ERR 503`) lingering at once to be read; beyond, the reply is still written, but
+/// the socket is closed at once.
+const MAX_BUSY_REPLIES: usize = 1024;
+/// How long a connection waits for the slot of a connection evicted for it.
+const EVICT_WAIT: Duration = Duration::from_secs(2);
 /// After a failed accept (out of file descriptors and the like), wait this long instead of
 /// spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -69,28 +72,43 @@ impl Connections {
         }
     }
 
-    /// Serves `stream`, or refuses it (`ERR 503`) when the limit is reached.
+    /// Serves `stream`; when the limit is reached, evicts the oldest connection that has not
+    /// said HELLO for it, or refuses it (`ERR 503`).
     fn admit(&mut self, stream: TcpStream, peer: std::net::SocketAddr) {
-        match Arc::clone(&self.limit).try_acquire_owned() {
-            Ok(permit) => {
-                self.tasks.spawn(connection::serve(
-                    stream,
-                    peer,
-                    Arc::clone(&self.shared),
-                    self.stop.clone(),
-                    permit,
-                ));
-            }
-            Err(_) => {
-                info!(%peer, "over the connection limit -> ERR 503");
-                if let Ok(permit) = Arc::clone(&self.busy).try_acquire_owned() {
-                    tokio::spawn(async move {
-                        refuse_busy(stream).await;
-                        drop(permit);
-                    });
-                }
-            }
+        if let Ok(permit) = Arc::clone(&self.limit).try_acquire_owned() {
+            self.serve(stream, peer, permit);
+            return;
         }
+        if self.shared.lobby.evict_oldest() {
+            info!(%peer, "server full: a connection with no HELLO gives way");
+            let (limit, busy) = (Arc::clone(&self.limit), Arc::clone(&self.busy));
+            let (shared, stop) = (Arc::clone(&self.shared), self.stop.clone());
+            self.tasks.spawn(async move {
+                match tokio::time::timeout(EVICT_WAIT, limit.acquire_owned()).await {
+                    Ok(Ok(permit)) => connection::serve(stream, peer, shared, stop, permit).await,
+                    _ => refuse(stream, &busy).await,
+                }
+            });
+            return;
+        }
+        info!(%peer, "over the connection limit -> ERR 503");
+        let busy = Arc::clone(&self.busy);
+        tokio::spawn(async move { refuse(stream, &busy).await });
+    }
+
+    fn serve(
+        &mut self,
+        stream: TcpStream,
+        peer: std::net::SocketAddr,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) {
+        self.tasks.spawn(connection::serve(
+            stream,
+            peer,
+            Arc::clone(&self.shared),
+            self.stop.clone(),
+            permit,
+        ));
     }
 
     /// Tells every connection to finish, waits up to `grace`, then cuts those still open.
@@ -115,13 +133,21 @@ impl Connections {
     }
 }
 
-/// `ERR 503 server busy`, FIN, then a short linger so the reply is not lost to a reset.
-async fn refuse_busy(mut stream: TcpStream) {
-    let busy = encode(&err(ErrorCode::BUSY, "server busy: too many connections"));
-    let _ = tokio::time::timeout(connection::LINGER, async {
-        if stream.write_all(&busy).await.is_ok() && stream.shutdown().await.is_ok() {
-            connection::linger(&mut stream).await;
+/// `ERR 503 server busy` and FIN, at once (a fresh socket's buffer takes the few bytes whole);
+/// then, while fewer than [`MAX_BUSY_REPLIES`] do, a short linger so the reply is not lost to a
+/// reset. Every over-limit connection gets the reply, however many arrive at once (LIMIT-6).
+async fn refuse(mut stream: TcpStream, busy: &Arc<Semaphore>) {
+    let reply = encode(&err(ErrorCode::BUSY, "server busy: too many connections"));
+    if stream.try_write(&reply).ok() != Some(reply.len()) {
+        let write = tokio::time::timeout(connection::LINGER, stream.write_all(&reply));
+        if !matches!(write.await, Ok(Ok(()))) {
+            return;
         }
-    })
-    .await;
+    }
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    if let Ok(_permit) = Arc::clone(busy).try_acquire_owned() {
+        connection::linger(&mut stream).await;
+    }
 }

@@ -118,6 +118,34 @@ impl Root {
         Ok(Root { dir })
     }
 
+    /// Removes the temporary files of uploads that a previous run left behind (a `kill -9`
+    /// mid-upload): every regular file below the root whose name starts with
+    /// [`UPLOAD_PREFIX`]. Links are not followed. Returns how many were removed.
+    pub(crate) fn remove_stale_uploads(&self) -> usize {
+        let mut removed = 0;
+        let mut folders = vec![self.dir.clone()];
+        while let Some(dir) = folders.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                let stale = entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(UPLOAD_PREFIX);
+                if kind.is_dir() {
+                    folders.push(entry.path());
+                } else if kind.is_file() && stale && std::fs::remove_file(entry.path()).is_ok() {
+                    removed += 1;
+                }
+            }
+        }
+        removed
+    }
+
     /// Opens the regular file at `path` for download.
     pub(crate) async fn open(&self, path: &str) -> Result<Download, FileError> {
         let root = self.clone();
@@ -228,6 +256,8 @@ impl Root {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(Refusal::BrokenLink.into());
             }
+            // Links that loop lead to no file: 404, as for anything not a file (GET-3).
+            Err(e) if is_loop(&e) => return Err(FileError::NotFound),
             Err(e) => return Err(e.into()),
         };
         if !existing.starts_with(&self.dir) {
@@ -235,6 +265,15 @@ impl Root {
         }
         Ok(Resolved { existing, missing })
     }
+}
+
+/// ELOOP: too many levels of symbolic links (`io::ErrorKind::FilesystemLoop` is not stable).
+fn is_loop(e: &io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    const ELOOP: i32 = 40;
+    #[cfg(not(target_os = "linux"))]
+    const ELOOP: i32 = 62;
+    e.raw_os_error() == Some(ELOOP)
 }
 
 fn not_found_or(e: io::Error) -> FileError {

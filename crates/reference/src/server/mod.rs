@@ -28,7 +28,9 @@
 
 mod accept;
 mod connection;
+mod descriptors;
 mod files;
+mod lobby;
 mod message;
 mod outbox;
 mod room;
@@ -124,6 +126,19 @@ pub async fn run(
         path: config.root.clone(),
         source,
     })?;
+    let stale = {
+        let root = root.clone();
+        tokio::task::spawn_blocking(move || root.remove_stale_uploads())
+            .await
+            .unwrap_or(0)
+    };
+    if stale > 0 {
+        info!(
+            removed = stale,
+            "removed the temporary files of uploads cut by a crash"
+        );
+    }
+    let config = descriptors::fit(config);
     if let Ok(addr) = listener.local_addr() {
         info!(%addr, root = %config.root.display(), udp = udp.is_some(), "serving");
     }
@@ -135,6 +150,7 @@ pub async fn run(
         root,
         room: Arc::new(Room::default()),
         next_id: AtomicU64::new(1),
+        lobby: lobby::Lobby::default(),
     };
     let mut connections = Connections::new(shared, stop);
     connections.accept_until(&listener, shutdown).await;

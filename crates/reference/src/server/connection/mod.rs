@@ -39,13 +39,14 @@ use tracing::{debug, info, warn};
 use wire::Name;
 
 use super::files::Root;
+use super::lobby::Lobby;
 use super::outbox::{self, WriteError, Written};
 use super::room::Room;
 use crate::config::Config;
 use session::Session;
 
 /// Files one connection may have open in its queue (pipelined `GET`s beyond wait).
-const FILES_IN_FLIGHT: usize = 4;
+pub(crate) const FILES_IN_FLIGHT: usize = 4;
 /// How long input is read and dropped after the server's last message.
 pub(crate) const LINGER: Duration = Duration::from_secs(2);
 
@@ -56,6 +57,8 @@ pub(crate) struct Shared {
     pub(crate) root: Root,
     pub(crate) room: Arc<Room>,
     pub(crate) next_id: AtomicU64,
+    /// The connections that have not said HELLO yet: the first to go when the server is full.
+    pub(crate) lobby: Lobby,
 }
 
 impl Shared {
@@ -74,6 +77,8 @@ enum End {
     Idle,
     TooLarge,
     Shutdown,
+    /// Evicted for a new connection, the server being full, before it said HELLO.
+    Evicted,
     ReadFailed(std::io::Error),
     /// The writer stopped: the client reset, stalled, or a file could not be sent whole.
     WriterGone,
@@ -84,7 +89,10 @@ enum End {
 impl End {
     /// The server spoke last and may have unread input: shut down writing, then linger.
     fn lingers(&self) -> bool {
-        matches!(self, End::Bye | End::Idle | End::TooLarge | End::Shutdown)
+        matches!(
+            self,
+            End::Bye | End::Idle | End::TooLarge | End::Shutdown | End::Evicted
+        )
     }
 
     fn describe(&self) -> String {
@@ -95,6 +103,7 @@ impl End {
             End::Idle => "idle timeout".into(),
             End::TooLarge => "over a size limit (413)".into(),
             End::Shutdown => "server shutting down".into(),
+            End::Evicted => "evicted for a new connection: no HELLO yet, server full".into(),
             End::ReadFailed(e) => format!("read failed: {e}"),
             End::WriterGone => "write side failed".into(),
             End::Cut => "outgoing queue full: client does not read".into(),
@@ -131,16 +140,19 @@ pub(crate) async fn serve(
         shared.config.idle_timeout,
         slot,
     ));
+    let evict = shared.lobby.enter(id);
+    let lobby = Arc::clone(&shared);
     let mut session = Session::new(id, shared, queue, cut.clone());
     let mut writer_done = None;
     let end = tokio::select! {
-        end = session.run(&mut input, &shutdown) => end,
+        end = session.run(&mut input, &shutdown, &evict) => end,
         () = cut.cancelled() => End::Cut,
         result = &mut writer => {
             writer_done = Some(result);
             End::WriterGone
         }
     };
+    lobby.lobby.leave(id);
     let name = session.introduced_as.take();
     let requests = session.requests;
     // Leaves the room, drops the queue's last sender and any partial upload.

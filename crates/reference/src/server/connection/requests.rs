@@ -84,6 +84,8 @@ impl Session {
                 info!(conn = self.id, %name, "HELLO -> WELCOME");
                 self.member = Some(member);
                 self.introduced_as = Some(name);
+                // Introduced: no longer a candidate for eviction when the server is full.
+                self.shared.lobby.leave(self.id);
                 Ok(())
             }
             Err(_) => {

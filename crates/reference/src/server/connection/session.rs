@@ -69,6 +69,7 @@ impl Session {
         &mut self,
         input: &mut OwnedReadHalf,
         shutdown: &CancellationToken,
+        evict: &CancellationToken,
     ) -> End {
         let config = &self.shared.config;
         let idle = config.idle_timeout;
@@ -85,6 +86,9 @@ impl Session {
                         next = reader.next(input, Some(idle)) => next,
                         () = shutdown.cancelled(), if !in_payload => {
                             return self.on_shutdown().await;
+                        }
+                        () = evict.cancelled(), if !in_payload => {
+                            return self.on_evicted().await;
                         }
                     }
                 }
@@ -156,6 +160,21 @@ impl Session {
         self.member = None;
         self.say_bye("idle timeout").await;
         End::Idle
+    }
+
+    /// `ERR 503`: the server is full and this connection, silent since it arrived, gives way.
+    async fn on_evicted(&mut self) -> End {
+        info!(
+            conn = self.id,
+            "no HELLO yet, server full -> ERR 503 (evicted)"
+        );
+        let _ = self
+            .err(
+                ErrorCode::BUSY,
+                "server full: a connection that has not said HELLO gives way to a new one".into(),
+            )
+            .await;
+        End::Evicted
     }
 
     /// `BYE server shutting down`.

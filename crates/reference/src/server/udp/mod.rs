@@ -6,12 +6,13 @@
 //! [`Config::udp_peer_expiry`] are dropped without notice (UDP-13). The UDP room is separate from
 //! the TCP one (UDP-11).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 use wire::{
@@ -19,19 +20,53 @@ use wire::{
     ServerMessage, Text,
 };
 
+mod peers;
+
+#[cfg(test)]
+use self::peers::Conflict;
+use self::peers::Peers;
 use super::message::{HELLO_FIRST, encode, err, goodbye, welcome};
 use crate::config::Config;
 
+/// The most UDP peers registered at once: a `HELLO` beyond gets `ERR 503` (spec §11). Each
+/// costs a few hundred bytes; the bound keeps a flood of source ports from growing the table.
+pub(crate) const MAX_UDP_PEERS: usize = 4096;
+/// Relays (`MSG`s being fanned out) waiting for the relay task: a `MSG` beyond gets `ERR 503`.
+const RELAYS_QUEUED: usize = 64;
+
+/// One `FROM` datagram for these addresses.
+#[derive(Debug)]
+struct Relay {
+    datagram: Bytes,
+    to: Vec<SocketAddr>,
+}
+
+/// Sends each relay to its addresses, apart from the task that answers requests: a `MSG` to
+/// thousands of peers never delays another client's `PONG`.
+async fn relay(socket: Arc<UdpSocket>, mut queue: mpsc::Receiver<Relay>) {
+    while let Some(Relay { datagram, to }) = queue.recv().await {
+        for addr in to {
+            if let Err(e) = socket.send_to(&datagram, addr).await {
+                debug!(%addr, error = %e, "UDP relay failed");
+            }
+        }
+    }
+}
+
 /// Serves `socket` until `stop` is cancelled.
 pub(crate) async fn serve(socket: UdpSocket, config: Config, stop: CancellationToken) {
+    let socket = Arc::new(socket);
     let max = config.max_datagram;
     // One octet more than the limit, to tell a datagram at the limit from a larger one.
     let mut buf = vec![0u8; max + 1];
     let mut peers = Peers::new(config.udp_peer_expiry);
     let mut sweep = tokio::time::interval(sweep_period(config.udp_peer_expiry));
+    let (relays, queue) = mpsc::channel(RELAYS_QUEUED);
+    let relaying = tokio::spawn(relay(Arc::clone(&socket), queue));
     let udp = Udp {
         socket: &socket,
         limits: config.datagram_limits(),
+        relays,
     };
     loop {
         tokio::select! {
@@ -49,6 +84,8 @@ pub(crate) async fn serve(socket: UdpSocket, config: Config, stop: CancellationT
             },
         }
     }
+    drop(udp);
+    let _ = relaying.await;
 }
 
 /// How often the peer table is swept: expiry is also checked on every use.
@@ -60,6 +97,7 @@ fn sweep_period(expiry: Duration) -> Duration {
 struct Udp<'a> {
     socket: &'a UdpSocket,
     limits: Limits,
+    relays: mpsc::Sender<Relay>,
 }
 
 impl Udp<'_> {
@@ -118,6 +156,11 @@ impl Udp<'_> {
         now: Instant,
     ) {
         match request {
+            ClientMessage::Hello(_) if peers.is_full() && peers.name_of(from).is_none() => {
+                info!(%from, "UDP HELLO, peer table full -> ERR 503");
+                let message = format!("server busy: {MAX_UDP_PEERS} UDP peers registered");
+                self.reply_err(from, ErrorCode::BUSY, message).await;
+            }
             ClientMessage::Hello(name) => match peers.register(from, &name, now) {
                 Ok(()) => {
                     info!(%from, %name, "UDP HELLO -> WELCOME");
@@ -153,15 +196,18 @@ impl Udp<'_> {
             return self.reply_err(from, ErrorCode::HELLO_FIRST, message).await;
         };
         peers.expire(now);
-        let datagram = encode(&ServerMessage::From { name, text: line });
-        let mut delivered = 0;
-        for to in peers.others(from) {
-            match self.socket.send_to(&datagram, to).await {
-                Ok(_) => delivered += 1,
-                Err(e) => debug!(%to, error = %e, "UDP send failed"),
-            }
+        let to = peers.others(from);
+        let recipients = to.len();
+        let relay = Relay {
+            datagram: encode(&ServerMessage::From { name, text: line }),
+            to,
+        };
+        if self.relays.try_send(relay).is_err() {
+            info!(%from, "UDP MSG, relays backed up -> ERR 503");
+            let message = "server busy: too many messages being relayed".to_owned();
+            return self.reply_err(from, ErrorCode::BUSY, message).await;
         }
-        info!(%from, delivered, "UDP MSG -> OK");
+        info!(%from, recipients, "UDP MSG -> OK");
         self.reply(from, &ServerMessage::Ok(None)).await;
     }
 
@@ -192,114 +238,6 @@ impl Udp<'_> {
         if let Err(e) = self.socket.send_to(&encode(message), to).await {
             debug!(%to, error = %e, "UDP reply failed");
         }
-    }
-}
-
-/// Registered UDP peers: address to name and back, with the time each was last heard.
-#[derive(Debug)]
-struct Peers {
-    expiry: Duration,
-    by_addr: HashMap<SocketAddr, Peer>,
-    by_name: HashMap<Name, SocketAddr>,
-}
-
-#[derive(Debug)]
-struct Peer {
-    name: Name,
-    seen: Instant,
-}
-
-/// Why a `HELLO` over UDP is refused (ERR 409).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-enum Conflict {
-    #[error("already registered as {0}")]
-    AlreadyRegistered(Name),
-    #[error("name in use: {0}")]
-    NameInUse(Name),
-}
-
-impl Peers {
-    fn new(expiry: Duration) -> Self {
-        Peers {
-            expiry,
-            by_addr: HashMap::new(),
-            by_name: HashMap::new(),
-        }
-    }
-
-    fn expired(&self, peer: &Peer, now: Instant) -> bool {
-        now.saturating_duration_since(peer.seen) > self.expiry
-    }
-
-    /// Drops every peer silent for longer than the expiry; returns how many.
-    fn expire(&mut self, now: Instant) -> usize {
-        let stale: Vec<SocketAddr> = self
-            .by_addr
-            .iter()
-            .filter(|(_, peer)| self.expired(peer, now))
-            .map(|(addr, _)| *addr)
-            .collect();
-        for addr in &stale {
-            self.unregister(*addr);
-        }
-        stale.len()
-    }
-
-    /// Refreshes `addr` if it is registered and not expired; drops it if expired.
-    fn touch(&mut self, addr: SocketAddr, now: Instant) {
-        let expired = match self.by_addr.get(&addr) {
-            Some(peer) => self.expired(peer, now),
-            None => return,
-        };
-        if expired {
-            self.unregister(addr);
-        } else if let Some(peer) = self.by_addr.get_mut(&addr) {
-            peer.seen = now;
-        }
-    }
-
-    fn register(&mut self, addr: SocketAddr, name: &Name, now: Instant) -> Result<(), Conflict> {
-        if let Some(peer) = self.by_addr.get(&addr) {
-            return Err(Conflict::AlreadyRegistered(peer.name.clone()));
-        }
-        if let Some(&holder) = self.by_name.get(name) {
-            let holder_expired = self
-                .by_addr
-                .get(&holder)
-                .is_none_or(|p| self.expired(p, now));
-            if !holder_expired {
-                return Err(Conflict::NameInUse(name.clone()));
-            }
-            self.unregister(holder);
-        }
-        self.by_name.insert(name.clone(), addr);
-        self.by_addr.insert(
-            addr,
-            Peer {
-                name: name.clone(),
-                seen: now,
-            },
-        );
-        Ok(())
-    }
-
-    fn unregister(&mut self, addr: SocketAddr) -> Option<Name> {
-        let peer = self.by_addr.remove(&addr)?;
-        self.by_name.remove(&peer.name);
-        Some(peer.name)
-    }
-
-    fn name_of(&self, addr: SocketAddr) -> Option<&Name> {
-        self.by_addr.get(&addr).map(|p| &p.name)
-    }
-
-    /// Every registered address but `addr`.
-    fn others(&self, addr: SocketAddr) -> Vec<SocketAddr> {
-        self.by_addr
-            .keys()
-            .copied()
-            .filter(|a| *a != addr)
-            .collect()
     }
 }
 
