@@ -6,7 +6,9 @@
 //! Each lab is a module with `server(port)` and `client(port)`: they use the process's standard
 //! input and output as the lab's program would.
 
+mod ack;
 mod greeter;
+mod hello_upload;
 
 use std::io;
 
@@ -32,6 +34,26 @@ pub const LABS: &[Lab] = &[
         name: "greeter-client",
         about: "prints what the server sent",
         run: greeter::client,
+    },
+    Lab {
+        name: "hello-upload",
+        about: "answers a client's hello, saves what it uploads to `received_file.txt` until it closes",
+        run: hello_upload::server,
+    },
+    Lab {
+        name: "hello-upload-client",
+        about: "says hello, prints the reply, uploads `sample_file.txt` and closes",
+        run: hello_upload::client,
+    },
+    Lab {
+        name: "ack",
+        about: "answers every message with `Message received by server` until the client closes",
+        run: ack::server,
+    },
+    Lab {
+        name: "ack-client",
+        about: "sends a message and prints the acknowledgement",
+        run: ack::client,
     },
 ];
 
