@@ -6,6 +6,8 @@
 //! Each lab is a module with `server(port)` and `client(port)`: they use the process's standard
 //! input and output as the lab's program would.
 
+mod chat_bye;
+mod file_share;
 mod greeter;
 
 use std::io;
@@ -32,6 +34,26 @@ pub const LABS: &[Lab] = &[
         name: "greeter-client",
         about: "prints what the server sent",
         run: greeter::client,
+    },
+    Lab {
+        name: "chat-bye",
+        about: "welcomes one client, then alternates typed lines and its replies until a bye word",
+        run: chat_bye::server,
+    },
+    Lab {
+        name: "chat-bye-client",
+        about: "prints the welcome, thanks, then alternates the server's lines and typed replies",
+        run: chat_bye::client,
+    },
+    Lab {
+        name: "file-share",
+        about: "sends the file a client names, or says it does not exist, client after client",
+        run: file_share::server,
+    },
+    Lab {
+        name: "file-share-client",
+        about: "asks for the path typed on stdin and saves the file where the next line says",
+        run: file_share::client,
     },
 ];
 
