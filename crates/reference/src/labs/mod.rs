@@ -7,6 +7,8 @@
 //! input and output as the lab's program would.
 
 mod ack;
+mod chat_bye;
+mod file_share;
 mod greeter;
 mod hello_upload;
 
@@ -54,6 +56,26 @@ pub const LABS: &[Lab] = &[
         name: "ack-client",
         about: "sends a message and prints the acknowledgement",
         run: ack::client,
+    },
+    Lab {
+        name: "chat-bye",
+        about: "welcomes one client, then alternates typed lines and its replies until a bye word",
+        run: chat_bye::server,
+    },
+    Lab {
+        name: "chat-bye-client",
+        about: "prints the welcome, thanks, then alternates the server's lines and typed replies",
+        run: chat_bye::client,
+    },
+    Lab {
+        name: "file-share",
+        about: "sends the file a client names, or says it does not exist, client after client",
+        run: file_share::server,
+    },
+    Lab {
+        name: "file-share-client",
+        about: "asks for the path typed on stdin and saves the file where the next line says",
+        run: file_share::client,
     },
 ];
 
