@@ -6,6 +6,7 @@
 //! Each lab is a module with `server(port)` and `client(port)`: they use the process's standard
 //! input and output as the lab's program would.
 
+mod broadcast;
 mod greeter;
 
 use std::io;
@@ -32,6 +33,26 @@ pub const LABS: &[Lab] = &[
         name: "greeter-client",
         about: "prints what the server sent",
         run: greeter::client,
+    },
+    Lab {
+        name: "broadcast-tcp",
+        about: "relays each message to every other TCP client, never back to its sender",
+        run: broadcast::tcp_server,
+    },
+    Lab {
+        name: "broadcast-tcp-client",
+        about: "sends each line typed over TCP, prints each message that arrives",
+        run: broadcast::tcp_client,
+    },
+    Lab {
+        name: "broadcast-udp",
+        about: "relays each datagram to every other address it has heard from",
+        run: broadcast::udp_server,
+    },
+    Lab {
+        name: "broadcast-udp-client",
+        about: "sends each line typed as a datagram, prints each datagram that arrives",
+        run: broadcast::udp_client,
     },
 ];
 
