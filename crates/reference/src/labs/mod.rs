@@ -9,6 +9,7 @@
 mod ack;
 mod chat_bye;
 mod file_share;
+mod broadcast;
 mod greeter;
 mod hello_upload;
 
@@ -76,6 +77,26 @@ pub const LABS: &[Lab] = &[
         name: "file-share-client",
         about: "asks for the path typed on stdin and saves the file where the next line says",
         run: file_share::client,
+    },
+    Lab {
+        name: "broadcast-tcp",
+        about: "relays each message to every other TCP client, never back to its sender",
+        run: broadcast::tcp_server,
+    },
+    Lab {
+        name: "broadcast-tcp-client",
+        about: "sends each line typed over TCP, prints each message that arrives",
+        run: broadcast::tcp_client,
+    },
+    Lab {
+        name: "broadcast-udp",
+        about: "relays each datagram to every other address it has heard from",
+        run: broadcast::udp_server,
+    },
+    Lab {
+        name: "broadcast-udp-client",
+        about: "sends each line typed as a datagram, prints each datagram that arrives",
+        run: broadcast::udp_client,
     },
 ];
 
