@@ -183,3 +183,58 @@ fn slices_of_a_roster_merge_into_one_gradebook() {
         text(&result)
     );
 }
+
+/// This machine's first global IPv4 address, if it has one.
+fn outside_address() -> Option<String> {
+    let out = std::process::Command::new("ip")
+        .args(["-4", "-o", "addr", "show", "scope", "global"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let word = text
+        .split_whitespace()
+        .skip_while(|w| *w != "inet")
+        .nth(1)?;
+    Some(word.split('/').next()?.to_owned())
+}
+
+#[test]
+fn a_submission_in_its_namespace_reaches_no_network() {
+    if !common::grading::namespaces() {
+        eprintln!("network namespaces are not allowed here: not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outside = outside_address().unwrap_or_default();
+    let roster = format!(
+        "student,folder,command\nnosy,{},OUTSIDE={outside} python3 server.py {{port}}\n",
+        repo().join("fixtures/roster/nosy").display()
+    );
+    std::fs::write(dir.path().join("roster.csv"), roster).expect("roster");
+    let out = dir.path().join("out");
+    let result = grade(
+        &[
+            &dir.path().join("roster.csv").display().to_string(),
+            "--suite",
+            "labs/greeter",
+            "--out",
+            &out.display().to_string(),
+        ],
+        "grade-nosy",
+    );
+    let said = text(&result);
+    assert_eq!(gradebook(&out)[0]["status"], "passed", "{said}");
+    let report: serde_json::Value =
+        serde_json::from_str(&read(out.join("nosy/report.json"))).expect("JSON");
+    let printed = report["program"]["stdout"]["head"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        printed.contains("cannot reach 1.1.1.1 - [Errno 101] Network is unreachable"),
+        "{printed}"
+    );
+    if !outside.is_empty() {
+        let own = format!("cannot reach {outside} - [Errno 101] Network is unreachable");
+        assert!(printed.contains(&own), "{printed}");
+    }
+}

@@ -16,8 +16,8 @@ use serde::Serialize;
 use super::result::{StudentResult, StudentStatus};
 use crate::outcome::Status;
 
-/// The buckets of the score histogram: 0-10%, ..., 90-100% (a bonus above 100% counts in the
-/// last one).
+/// The buckets of the score histogram: 0-10%, ..., 80-90%, 90%+ (bonus points can take a
+/// score past 100%).
 pub const BUCKETS: usize = 10;
 
 /// A class's results, summarised.
@@ -128,7 +128,11 @@ impl ClassSummary {
         out += "scores:\n";
         for (i, n) in self.histogram.iter().enumerate().rev() {
             let bar = "#".repeat((n * 30).div_ceil(widest));
-            let range = format!("{}-{}%", i * 10, i * 10 + 10);
+            let range = if i + 1 == BUCKETS {
+                format!("{}%+", i * 10)
+            } else {
+                format!("{}-{}%", i * 10, i * 10 + 10)
+            };
             out += &format!("  {range:>8} {bar:<30} {n}\n");
         }
         if !self.scenarios.is_empty() {

@@ -134,6 +134,11 @@ fn run_output(report: &RunReport) -> String {
     }
     if let Some(why) = &report.unreachable {
         out += &format!("\nThe server could not be reached: {why}. No scenario was run.");
+        // Nothing ran, so nothing hidden shows: what the program printed (its traceback) is
+        // what the student needs.
+        if let Some(p) = &report.program {
+            out += &format!("\n{}", words::program(p).trim_end());
+        }
     }
     out
 }

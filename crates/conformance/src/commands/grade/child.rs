@@ -10,10 +10,12 @@ use conformance::engine::report_without_run;
 use conformance::grade::isolation::{self, Isolation, shell_line};
 use conformance::grade::{Entry, StudentResult, StudentStatus, Submission};
 use conformance::outcome::{Status, Summary};
+use conformance::report::bundle::{Bundle, write_dir};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::Plan;
+use crate::commands::output::eprint;
 
 /// The mark in the environment of each child and everything it starts: how what a killed
 /// child left running is found.
@@ -128,6 +130,7 @@ pub async fn grade(
                 "the grader's run ended without a report ({ended}); see {}/run.log",
                 entry.student
             ),
+            StudentStatus::Error,
         )
     });
     result.student.clone_from(&entry.student);
@@ -219,9 +222,10 @@ fn read_grade(dir: &Path) -> Option<StudentResult> {
     serde_json::from_slice(&text).ok()
 }
 
-/// The grade of a student who could not be graded: every scenario not run, the maximum as
-/// for everyone.
-pub fn not_graded(plan: &Plan, entry: &Entry, why: &str) -> StudentResult {
+/// The grade of a student who could not be graded (`status`: `error`, or `stopped` when the
+/// grading was stopped first): every scenario not run, the maximum as for everyone; their
+/// report folder written from it, so the class page links somewhere.
+pub fn not_graded(plan: &Plan, entry: &Entry, why: &str, status: StudentStatus) -> StudentResult {
     let mut report = report_without_run(&plan.suite, "", &plan.opts, why);
     // Scenarios a run would skip are skipped here too: the maximum is everyone's.
     for r in &mut report.scenarios {
@@ -236,8 +240,21 @@ pub fn not_graded(plan: &Plan, entry: &Entry, why: &str) -> StudentResult {
     if let Some(rubric) = &plan.rubric {
         rubric.apply(&plan.suite, &mut report);
     }
+    let bundle = Bundle {
+        student: Some(&entry.student),
+        family: plan.family,
+        rerun: None,
+        spawned: true,
+    };
+    let dir = plan.out.join(&entry.student);
+    if let Err(e) = write_dir(&report, &dir, &bundle) {
+        eprint(&format!(
+            "conformance: cannot write {}: {e}\n",
+            dir.display()
+        ));
+    }
     let mut result = StudentResult::of(&entry.student, &report, true);
-    result.status = StudentStatus::Error;
+    result.status = status;
     result.reason = Some(why.to_owned());
     result
 }

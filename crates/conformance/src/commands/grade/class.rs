@@ -11,7 +11,6 @@ use conformance::report::html::class::{self, ClassPage};
 use serde::{Deserialize, Serialize};
 
 use super::Plan;
-use crate::commands::output::eprint;
 
 /// How the grading went, for the class page.
 pub struct Meta {
@@ -58,8 +57,10 @@ pub fn finish(
     meta: &Meta,
 ) -> Result<(), String> {
     for r in results {
-        let path = plan.out.join(&r.student).join("grade.json");
-        json(&path, r)?;
+        let dir = plan.out.join(&r.student);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot write {}: {e}", dir.display()))?;
+        json(&dir.join("grade.json"), r)?;
     }
     let manifest = SliceManifest {
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -108,7 +109,7 @@ pub fn page(m: &SliceManifest, merged: Option<usize>) -> ClassPage {
 }
 
 /// Writes `gradebook.csv`, `index.html` and `summary.txt` of `results` into `out`, and prints
-/// the summary.
+/// the summary (on stdout; progress goes to stderr).
 pub fn write_class(out: &Path, results: &[StudentResult], page: &ClassPage) -> Result<(), String> {
     let summary = ClassSummary::of(results);
     let fail =
@@ -124,7 +125,7 @@ pub fn write_class(out: &Path, results: &[StudentResult], page: &ClassPage) -> R
     let text = summary.text();
     replace(&out.join("summary.txt"), |w| w.write_all(text.as_bytes()))
         .map_err(|e| fail("summary.txt", e))?;
-    eprint(&format!(
+    crate::commands::print(&format!(
         "\n{text}\ngradebook: {}\nclass page: {}\n",
         out.join("gradebook.csv").display(),
         out.join("index.html").display()

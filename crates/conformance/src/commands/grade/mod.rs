@@ -47,6 +47,7 @@ pub struct Plan {
     limits: Vec<String>,
     rubric: Option<Rubric>,
     opts: RunOptions,
+    family: conformance::report::junit::Family,
 }
 
 /// Runs `conformance grade`; returns the exit code.
@@ -124,6 +125,10 @@ fn plan(args: &GradeArgs) -> Result<Plan, String> {
         addresses,
         rubric,
         opts,
+        family: match args.junit_family {
+            JunitFamily::Xunit2 => conformance::report::junit::Family::Xunit2,
+            JunitFamily::Xunit1 => conformance::report::junit::Family::Xunit1,
+        },
         suite,
         roster,
     })
@@ -335,6 +340,7 @@ async fn run_all(
                     &plan,
                     &entry,
                     &format!("grading was stopped ({why}) before this student"),
+                    StudentStatus::Stopped,
                 ),
                 None => {
                     progress.started(&entry.student);
@@ -357,6 +363,10 @@ async fn run_all(
     results
         .into_iter()
         .zip(entries)
-        .map(|(r, e)| r.unwrap_or_else(|| child::not_graded(plan, e, "the grader failed")))
+        .map(|(r, e)| {
+            r.unwrap_or_else(|| {
+                child::not_graded(plan, e, "the grader failed", StudentStatus::Error)
+            })
+        })
         .collect()
 }

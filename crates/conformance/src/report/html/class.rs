@@ -76,10 +76,19 @@ fn histogram(s: &ClassSummary) -> String {
     }
     out += "</div>\n<div class=\"hlabels\">";
     for i in 0..BUCKETS {
-        let _ = write!(out, "<span>{}-{}%</span>", i * 10, i * 10 + 10);
+        let _ = write!(out, "<span>{}</span>", bucket(i));
     }
     out += "</div>\n";
     out
+}
+
+/// A bucket's label: `0-10%`, ..., `90%+` (bonus points can take a score past 100%).
+fn bucket(i: usize) -> String {
+    if i + 1 == BUCKETS {
+        format!("{}%+", i * 10)
+    } else {
+        format!("{}-{}%", i * 10, i * 10 + 10)
+    }
 }
 
 fn failed_scenarios(s: &ClassSummary) -> String {

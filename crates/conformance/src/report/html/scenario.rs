@@ -188,26 +188,23 @@ pub(super) fn program(p: &ProgramReport) -> String {
         if stream.is_empty() {
             continue;
         }
+        // Head and tail are one text unless bytes were dropped between them: then the tail.
         let text = if stream.omitted == 0 {
             String::from_utf8_lossy(&[&stream.head[..], &stream.tail[..]].concat()).into_owned()
         } else {
-            format!(
-                "{}\n... {} bytes left out ...\n{}",
-                String::from_utf8_lossy(&stream.head),
-                stream.omitted,
-                String::from_utf8_lossy(&stream.tail)
-            )
+            String::from_utf8_lossy(&stream.tail).into_owned()
         };
         let shown = last_lines(&text, 60);
+        let mut about = format!("{} bytes", stream.total);
+        if stream.omitted > 0 {
+            about += &format!(", {} of them left out", stream.omitted);
+        }
+        if stream.omitted > 0 || shown.len() < text.len() {
+            about += "; the last lines";
+        }
         let _ = write!(
             out,
-            "<p class=\"note\">its {name} ({} bytes{}):</p>\n<pre>{}</pre>\n",
-            stream.total,
-            if shown.len() < text.len() {
-                "; the last lines"
-            } else {
-                ""
-            },
+            "<p class=\"note\">its {name} ({about}):</p>\n<pre>{}</pre>\n",
             escape(shown)
         );
     }
