@@ -238,3 +238,78 @@ fn a_submission_in_its_namespace_reaches_no_network() {
         assert!(printed.contains(&own), "{printed}");
     }
 }
+
+/// Whether `nobody` can be run as, and may make a network namespace in a user namespace.
+fn unprivileged_namespaces() -> bool {
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    root && std::process::Command::new("runuser")
+        .args([
+            "-u",
+            "nobody",
+            "--",
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--net",
+            "true",
+        ])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[test]
+fn a_grader_who_is_not_root_isolates_in_a_user_namespace() {
+    if !unprivileged_namespaces() {
+        eprintln!("no unprivileged user namespaces as nobody here: not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fixtures = repo().join("fixtures/roster");
+    let mut roster = "student,folder,command,port\n".to_owned();
+    for s in ["frank", "grace"] {
+        roster += &format!(
+            "{s},{},python3 server.py,65432\n",
+            fixtures.join(s).display()
+        );
+    }
+    std::fs::write(dir.path().join("roster.csv"), roster).expect("roster");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    for path in [dir.path(), &out] {
+        let status = std::process::Command::new("chmod")
+            .arg("a+rwx")
+            .arg(path)
+            .status();
+        assert!(status.is_ok_and(|s| s.success()));
+    }
+    let argv: Vec<String> = [
+        "runuser",
+        "-u",
+        "nobody",
+        "--",
+        exe(),
+        "grade",
+        &dir.path().join("roster.csv").display().to_string(),
+        "--suite",
+        "labs/greeter",
+        "--out",
+        &out.display().to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let result = run_marked(&argv, "grade-nobody");
+    let said = text(&result);
+    assert!(
+        said.contains("isolation: a network namespace per submission, in a user namespace"),
+        "{said}"
+    );
+    let got: Vec<String> = gradebook(&out)
+        .iter()
+        .map(|r| format!("{} {}", r["student"], r["status"]))
+        .collect();
+    assert_eq!(got, ["frank passed", "grace passed"], "{said}");
+}

@@ -10,8 +10,10 @@
 //! The whole `conformance run` goes in, so the harness reads the namespace's socket tables and
 //! connects over its loopback. Addresses a program binds because the lab text said so (the
 //! machine's host name's, `192.168.1.4`) are added to that loopback: `bind` succeeds and the
-//! harness reaches the program there. Creating a namespace needs `CAP_SYS_ADMIN` (root) or
-//! unprivileged user namespaces; [`probe`] tries it once, and says why not when it cannot.
+//! harness reaches the program there. Creating a namespace needs `CAP_SYS_ADMIN` (root); a user
+//! who is not root gets one inside a user namespace of their own (`unshare --user
+//! --map-root-user --net`) where the kernel allows unprivileged user namespaces. [`probe`] tries
+//! both, once, and says why not when neither works.
 
 use std::net::{IpAddr, ToSocketAddrs};
 use std::time::Duration;
@@ -19,8 +21,12 @@ use std::time::Duration;
 /// How submissions are kept apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Isolation {
-    /// A network namespace per submission.
-    Namespaces,
+    /// A network namespace per submission; inside a user namespace when `user` (the grader is
+    /// not root).
+    Namespaces {
+        /// `unshare --user --map-root-user` as well.
+        user: bool,
+    },
     /// None: programs share the machine's network. `why` says why namespaces are not used.
     Shared {
         /// Why not namespaces.
@@ -28,26 +34,48 @@ pub enum Isolation {
     },
 }
 
-/// Tries `unshare --net -- ip link set lo up` (with a deadline): namespaces work when it does.
+/// Tries `unshare --net -- ip link set lo up` (with a deadline), then the same in a user
+/// namespace: namespaces work when one does.
 pub async fn probe() -> Isolation {
+    let plain = try_unshare(&[]).await;
+    if plain.is_ok() {
+        return Isolation::Namespaces { user: false };
+    }
+    let user = try_unshare(USER).await;
+    match (plain, user) {
+        (_, Ok(())) => Isolation::Namespaces { user: true },
+        (Err(a), Err(b)) => Isolation::Shared {
+            why: format!("{a}; as a user namespace: {b}"),
+        },
+        (Ok(()), _) => Isolation::Namespaces { user: false },
+    }
+}
+
+/// The options of `unshare` for a user namespace whose root is the grader.
+const USER: &[&str] = &["--user", "--map-root-user"];
+
+async fn try_unshare(extra: &[&str]) -> Result<(), String> {
     let run = tokio::process::Command::new("unshare")
+        .args(extra)
         .args(["--net", "--", "ip", "link", "set", "lo", "up"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .output();
-    let why = match tokio::time::timeout(Duration::from_secs(10), run).await {
-        Ok(Ok(out)) if out.status.success() => return Isolation::Namespaces,
-        Ok(Ok(out)) => format!(
-            "`unshare --net` failed ({}): {}",
+    match tokio::time::timeout(Duration::from_secs(10), run).await {
+        Ok(Ok(out)) if out.status.success() => Ok(()),
+        Ok(Ok(out)) => Err(format!(
+            "`unshare {}--net` failed ({}): {}",
+            extra.iter().map(|o| format!("{o} ")).collect::<String>(),
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Ok(Err(e)) => format!("cannot run `unshare` (util-linux) and `ip` (iproute2): {e}"),
-        Err(_) => "`unshare --net` did not finish within 10 s".to_owned(),
-    };
-    Isolation::Shared { why }
+        )),
+        Ok(Err(e)) => Err(format!(
+            "cannot run `unshare` (util-linux) and `ip` (iproute2): {e}"
+        )),
+        Err(_) => Err("`unshare --net` did not finish within 10 s".to_owned()),
+    }
 }
 
 /// The addresses the machine's host name resolves to, loopback ones left out (the namespace's
@@ -73,18 +101,20 @@ pub fn host_addresses() -> Vec<IpAddr> {
     found
 }
 
-/// The command line that runs `argv` in a new network namespace with loopback up and
-/// `addresses` on it.
-pub fn wrap(argv: &[String], addresses: &[IpAddr]) -> Vec<String> {
+/// The command line that runs `argv` in a new network namespace (in a user namespace too when
+/// `user`) with loopback up and `addresses` on it.
+pub fn wrap(argv: &[String], addresses: &[IpAddr], user: bool) -> Vec<String> {
     let mut script = "ip link set lo up".to_owned();
     for ip in addresses.iter().filter(|ip| !ip.is_loopback()) {
         let prefix = if ip.is_ipv4() { 32 } else { 128 };
         script += &format!(" && ip addr add {ip}/{prefix} dev lo");
     }
     script += " && exec \"$0\" \"$@\"";
-    let mut out: Vec<String> = ["unshare", "--net", "--", "sh", "-c"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut out = vec!["unshare".to_owned()];
+    if user {
+        out.extend(USER.iter().map(|o| (*o).to_owned()));
+    }
+    out.extend(["--net", "--", "sh", "-c"].map(str::to_owned));
     out.push(script);
     out.extend(argv.iter().cloned());
     out
@@ -143,7 +173,7 @@ mod tests {
             "127.0.0.1".parse().expect("ip"),
             "fd00::4".parse().expect("ip"),
         ];
-        let line = shell_line(&wrap(&argv, &addrs));
+        let line = shell_line(&wrap(&argv, &addrs, false));
         assert_eq!(
             line,
             "unshare --net -- sh -c 'ip link set lo up && ip addr add 192.168.1.4/32 dev lo && ip addr add fd00::4/128 dev lo && exec \"$0\" \"$@\"' conformance run"
@@ -151,6 +181,13 @@ mod tests {
         assert_eq!(
             shell_line(&["it's".to_owned(), "{port}".to_owned(), String::new()]),
             "'it'\\''s' {port} ''"
+        );
+        let user = shell_line(&wrap(&argv, &[], true));
+        assert!(
+            user.starts_with(
+                "unshare --user --map-root-user --net -- sh -c 'ip link set lo up && exec"
+            ),
+            "{user}"
         );
     }
 }

@@ -60,9 +60,17 @@ fn addresses(plan: &Plan, entry: &Entry) -> Vec<std::net::IpAddr> {
     all
 }
 
-/// Whether `entry` runs in a namespace of its own: a program, on a machine that allows it.
-fn isolated(isolation: &Isolation, entry: &Entry) -> bool {
-    *isolation == Isolation::Namespaces && matches!(entry.submission, Submission::Program { .. })
+/// Whether `entry` runs in a namespace of its own (a program, on a machine that allows it), and
+/// whether in a user namespace too.
+fn isolated(isolation: &Isolation, entry: &Entry) -> Option<bool> {
+    match isolation {
+        Isolation::Namespaces { user }
+            if matches!(entry.submission, Submission::Program { .. }) =>
+        {
+            Some(*user)
+        }
+        _ => None,
+    }
 }
 
 /// The full command line of the child that grades `entry` into `dir`, and the command that
@@ -73,12 +81,9 @@ pub fn command(plan: &Plan, entry: &Entry, isolation: &Isolation, dir: &Path) ->
     rerun.extend(args.iter().cloned());
     let mut argv = vec![plan.exe.display().to_string()];
     argv.extend(args);
-    let wrap = |words: Vec<String>| {
-        if isolated(isolation, entry) {
-            isolation::wrap(&words, &addresses(plan, entry))
-        } else {
-            words
-        }
+    let wrap = |words: Vec<String>| match isolated(isolation, entry) {
+        Some(user) => isolation::wrap(&words, &addresses(plan, entry), user),
+        None => words,
     };
     argv.extend([
         "--color".to_owned(),

@@ -202,10 +202,11 @@ async fn choose_isolation(plan: &Plan, choice: IsolationChoice) -> Result<Isolat
         _ => isolation::probe().await,
     };
     match &isolation {
-        Isolation::Namespaces => {
+        Isolation::Namespaces { user } => {
             let extra: Vec<String> = plan.addresses.iter().map(IpAddr::to_string).collect();
             eprint(&format!(
-                "isolation: a network namespace per submission (loopback only{})\n",
+                "isolation: a network namespace per submission{} (loopback only{})\n",
+                if *user { ", in a user namespace" } else { "" },
                 if extra.is_empty() {
                     String::new()
                 } else {
@@ -265,7 +266,7 @@ async fn grade_all(plan: Arc<Plan>, choice: IsolationChoice) -> i32 {
         started_at,
         duration_ms: started.elapsed().as_millis() as u64,
         isolation: match &*isolation {
-            Isolation::Namespaces => "network namespace per submission".to_owned(),
+            Isolation::Namespaces { .. } => "network namespace per submission".to_owned(),
             Isolation::Shared { why } => format!("none ({why})"),
         },
     };
