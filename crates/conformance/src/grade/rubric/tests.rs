@@ -175,3 +175,26 @@ fn a_rubric_naming_an_unknown_scenario_or_bad_points_is_refused() {
     assert!(err.contains("half"), "{err}");
     assert!(Rubric::parse("", &suite).is_ok());
 }
+
+#[test]
+fn a_scenario_s_visibility_reaches_every_view() {
+    let manifest = Source::new("v/suite.yaml", "name: v\ntitle: v\nprotocol: raw\n");
+    let scenario = Source::new(
+        "v/010-late.yaml",
+        "id: late\ntitle: late\nrequirements: [HELLO-1]\nvisibility: after_due_date\nsteps:\n  - connect: c\n",
+    );
+    let suite = load_suite_from(Path::new("v"), &manifest, &[scenario]).expect("loads");
+    assert_eq!(suite.scenarios[0].visibility, Visibility::AfterDueDate);
+    let report = report_without_run(&suite, "", &RunOptions::default(), "down");
+    assert_eq!(report.scenarios[0].visibility, Visibility::AfterDueDate);
+    let mut gradescope = Vec::new();
+    crate::report::gradescope::write(&report, &mut gradescope).expect("writes");
+    let v: serde_json::Value = serde_json::from_slice(&gradescope).expect("JSON");
+    assert_eq!(v["tests"][0]["visibility"], "after_due_date");
+    assert_eq!(v["stdout_visibility"], "hidden");
+    let view = crate::report::student::student_view(&report);
+    assert_eq!(view.scenarios[0].title, "late");
+    assert!(view.scenarios[0].requirements.is_empty() && view.scenarios[0].file.is_empty());
+    // The full report keeps the scenario's file and requirements.
+    assert_eq!(report.scenarios[0].requirements, ["HELLO-1"]);
+}
