@@ -79,6 +79,8 @@ fn a_flaky_submission_is_told_apart_by_rerun_failed() {
             "labs/greeter",
             "--rerun-failed",
             "1",
+            "--cpu-limit",
+            "30",
             "--out",
             &out.display().to_string(),
         ],
@@ -99,6 +101,12 @@ fn a_flaky_submission_is_told_apart_by_rerun_failed() {
     assert!(
         summary.contains("flaky (failed, then passed when run again):\n  fay"),
         "{summary}"
+    );
+    // The limits reach the student's run: the command that grades them again says so.
+    assert!(
+        rows[0]["rerun"].contains("--cpu-limit 30"),
+        "{}",
+        rows[0]["rerun"]
     );
     let report = read(out.join("fay/report.txt"));
     assert!(
@@ -312,4 +320,58 @@ fn a_grader_who_is_not_root_isolates_in_a_user_namespace() {
         .map(|r| format!("{} {}", r["student"], r["status"]))
         .collect();
     assert_eq!(got, ["frank passed", "grace passed"], "{said}");
+}
+
+#[test]
+fn a_program_that_binds_the_host_name_is_graded_where_the_name_is_not_loopback() {
+    // A machine whose host name resolves to a LAN address, as on most students' laptops: a
+    // host name and /etc/hosts of their own, for this grading only (UTS and mount namespaces).
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !root || !common::grading::namespaces() {
+        eprintln!("not root, or no namespaces: not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hosts = dir.path().join("hosts");
+    std::fs::write(&hosts, "127.0.0.1 localhost\n10.11.12.13 lab-pc-7\n").expect("hosts");
+    let roster = format!(
+        "student,folder,command,port\nheidi,{},python3 server.py,65432\n",
+        repo().join("fixtures/roster/heidi").display()
+    );
+    std::fs::write(dir.path().join("roster.csv"), roster).expect("roster");
+    let out = dir.path().join("out");
+    let script = format!(
+        "hostname lab-pc-7 && mount --bind {} /etc/hosts && exec \"$0\" \"$@\"",
+        hosts.display()
+    );
+    let argv: Vec<String> = [
+        "unshare",
+        "--uts",
+        "--mount",
+        "--",
+        "sh",
+        "-c",
+        &script,
+        exe(),
+        "grade",
+        &dir.path().join("roster.csv").display().to_string(),
+        "--suite",
+        "labs/greeter",
+        "--out",
+        &out.display().to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let result = run_marked(&argv, "grade-hostname");
+    let said = text(&result);
+    assert!(said.contains("(loopback only, plus 10.11.12.13)"), "{said}");
+    let rows = gradebook(&out);
+    assert_eq!(
+        (rows[0]["score"].as_str(), rows[0]["status"].as_str()),
+        ("5", "passed"),
+        "{said}"
+    );
 }
