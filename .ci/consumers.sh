@@ -6,6 +6,8 @@
 #   JUnit      xmlschema against junit-10.xsd (Jenkins' and pytest's schema), junitparser, xunitparser
 #   TAP        Debian's prove 3.44 and its TAP::Parser, and tap-parser (node-tap's parser)
 #   Gradescope jsonschema against the schema of its documented fields in tests/consumers/
+#   Classroom  jsonschema likewise, and the grading reporter's own reading (check_classroom.mjs)
+#   HTML       html5lib, strict: any parse error fails; nothing loaded from outside
 # and fails if any of them reads another count or calls a dead server's run a success.
 # Everything it installs goes to a temporary folder; nothing fetched is committed.
 set -euo pipefail
@@ -16,14 +18,14 @@ trap 'rm -rf "$work"' EXIT
 
 # Pinned, so that a consumer's new release changes what CI judges only with a commit.
 PYTEST=8.3.5 # its source distribution ships testing/example_scripts/junit-10.xsd
-PY_TOOLS=(xmlschema==4.3.2 junitparser==5.0.3 xunitparser==1.3.4 jsonschema==4.26.0)
+PY_TOOLS=(xmlschema==4.3.2 junitparser==5.0.3 xunitparser==1.3.4 jsonschema==4.26.0 html5lib==1.1)
 TAP_PARSER=tap-parser@18.3.4
 
 debian() {
   apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-echo "consumers: installing xmlschema, junitparser, xunitparser, jsonschema, tap-parser"
+echo "consumers: installing xmlschema, junitparser, xunitparser, jsonschema, html5lib, tap-parser"
 if ! python3 -m venv "$work/venv" >/dev/null 2>&1; then
   debian python3-venv python3-pip
   python3 -m venv "$work/venv"
@@ -44,14 +46,15 @@ reports=$work/reports
 CONFORMANCE_REPORTS_DIR=$reports cargo test --workspace --all-features --test report_consumers
 runs=(passing wrong-answer unreachable crash)
 for name in "${runs[@]}"; do
-  for ext in xunit2.xml xunit1.xml tap gradescope.json expected.json; do
+  for ext in xunit2.xml xunit1.xml tap gradescope.json classroom.json html expected.json; do
     [ -s "$reports/$name.$ext" ] || { echo "consumers: $name.$ext was not written" >&2; exit 1; }
   done
 done
 
 status=0
 "$py" "$checks/check_reports.py" "$reports" "$work/junit-10.xsd" \
-  "$checks/gradescope-results.schema.json" "$PWD" || status=1
+  "$checks/gradescope-results.schema.json" "$PWD" "$checks/classroom-result.schema.json" || status=1
+node "$checks/check_classroom.mjs" "$reports" || status=1
 NODE_PATH=$work/node/node_modules node "$checks/check_tap.mjs" "$reports" || status=1
 perl "$checks/check_tap.pl" "$reports" || status=1
 

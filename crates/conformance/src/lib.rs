@@ -10,6 +10,8 @@
 //! report/    outcome ──▶ human | json | junit | tap | gradescope      the only place with words
 //! ```
 //!
+//! `grade` is the class layer over runs: rosters, rubrics, reruns, gradebooks, isolation.
+//!
 //! `suites` finds a suite by name or path, among folders and the suites built into the binary;
 //! `target` starts the built-in reference server (feature `builtin`); `files` writes the files a
 //! server must hold; `exit` is the binary's exit-code table. The binary (`main.rs`) only handles
@@ -20,6 +22,7 @@
 pub mod engine;
 pub mod exit;
 pub mod files;
+pub mod grade;
 pub mod outcome;
 pub mod program;
 pub mod report;

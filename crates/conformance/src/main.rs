@@ -2,12 +2,15 @@
 //! work is in `commands/`.
 
 mod commands;
+mod grade_args;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use conformance::scenario::ProbeKind;
+use grade_args::GRADE_EXAMPLES;
+pub use grade_args::{GradeArgs, GradeCommand, IsolationChoice};
 
 /// Grade any socket-lab/1 server by its address, scenario by scenario.
 #[derive(Debug, Parser)]
@@ -30,6 +33,10 @@ enum Command {
     /// Run a suite against a server (with no --target: against the built-in reference server).
     #[command(after_help = RUN_EXAMPLES)]
     Run(Box<RunArgs>),
+    /// Grade a whole class from a roster: each submission in parallel and isolated, a report
+    /// folder per student, a gradebook and a class summary.
+    #[command(after_help = GRADE_EXAMPLES)]
+    Grade(Box<GradeArgs>),
     /// List a suite's scenarios with their requirement IDs and points.
     #[command(after_help = "Examples:\n  conformance list\n  conformance list --suite ./my-suite")]
     List {
@@ -101,6 +108,19 @@ pub enum Format {
     Tap,
     /// Gradescope's results.json.
     Gradescope,
+    /// GitHub Classroom's autograding result (the JSON its reporter reads).
+    Classroom,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// Who a report is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Audience {
+    /// Everything, hidden scenarios included.
+    Instructor,
+    /// Hidden scenarios as their title, result and hint only.
+    Student,
 }
 
 /// When to colour the human report.
@@ -155,6 +175,29 @@ pub struct RunArgs {
     /// the terminal).
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// Also write every format into DIR: report.html and student.html, report.json,
+    /// junit.xml, report.tap, results.json (Gradescope), classroom.json, report.txt,
+    /// student.txt and grade.json.
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// Who the report on stdout (or --output) is for: `student` shows a hidden scenario's
+    /// title, result and hint only.
+    #[arg(long, value_enum, default_value_t = Audience::Instructor)]
+    pub audience: Audience,
+    /// How verdicts become points: a YAML rubric (points per scenario, bonus scenarios,
+    /// partial credit, visibility).
+    #[arg(long, value_name = "FILE")]
+    pub rubric: Option<PathBuf>,
+    /// Run the scenarios that did not pass again, up to N more times; one that passes later
+    /// is reported as flaky.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=5))]
+    pub rerun_failed: u32,
+    /// The student graded, named in the reports of --report-dir.
+    #[arg(long, value_name = "NAME")]
+    pub student: Option<String>,
+    /// The command the reports of --report-dir give to run this again (set by `grade`).
+    #[arg(long, value_name = "CMD", hide = true)]
+    pub rerun_command: Option<String>,
     /// Multiply every deadline by X (0.1 to 100), for slow grading machines.
     #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
     pub timeout_scale: f64,
@@ -244,6 +287,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => commands::run::run(*args),
+        Command::Grade(args) => commands::grade::grade(*args),
         Command::List { suite } => commands::list(&suite),
         Command::Check { paths } => commands::check(&paths),
         Command::Suites => commands::suites(),

@@ -1,4 +1,5 @@
-//! The machine-read reports (JUnit in both families, TAP, Gradescope) of four runs, read the
+//! The machine-read reports (JUnit in both families, TAP, Gradescope, GitHub Classroom, the
+//! HTML page) of four runs, read the
 //! way their consumers read them: a server that passes, one with a wrong answer (and a
 //! scenario not selected for the target), one that cannot be reached, one that crashes after
 //! its first scenario. A report must never say more than the run found: a dead server is never
@@ -7,7 +8,8 @@
 //! Each test checks the structure itself, so `cargo test` alone means something. With
 //! `CONFORMANCE_REPORTS_DIR` set it also writes the reports there, with the counts the run
 //! found (`NAME.expected.json`), for `.ci/consumers.sh` to check with the real consumers:
-//! xmlschema against `junit-10.xsd`, junitparser, xunitparser, `prove`, tap-parser, jsonschema.
+//! xmlschema against `junit-10.xsd`, junitparser, xunitparser, `prove`, tap-parser, jsonschema,
+//! the Classroom reporter's arithmetic, html5lib.
 
 mod common;
 
@@ -18,7 +20,7 @@ use common::{StudentServer, one_at_a_time, run_with};
 use conformance::engine::RunOptions;
 use conformance::outcome::{RunReport, ScenarioReport, Status};
 use conformance::report::junit::Family;
-use conformance::report::{gradescope, junit, tap, words};
+use conformance::report::{classroom, gradescope, html, junit, tap, words};
 use quick_junit::{NonSuccessKind, TestCaseStatus};
 use regex::Regex;
 use serde_json::{Value, json};
@@ -140,6 +142,13 @@ fn check_and_emit(name: &str, report: &RunReport) {
     let xunit1 = text(|w| junit::write_family(report, w, Family::Xunit1));
     let tap = text(|w| tap::write(report, w));
     let gradescope = text(|w| gradescope::write(report, w));
+    let classroom = text(|w| classroom::write(report, w));
+    let page = html::Page {
+        student: Some("alice"),
+        audience: html::Audience::Instructor,
+        rerun: None,
+    };
+    let html = text(|w| html::write(report, &page, w));
     assert_eq!(
         xunit2,
         text(|w| junit::write_family(report, w, Family::Xunit2)),
@@ -149,11 +158,14 @@ fn check_and_emit(name: &str, report: &RunReport) {
     check_junit(report, &xunit1, Family::Xunit1);
     check_tap(report, &tap);
     check_gradescope(report, &gradescope);
+    check_classroom(report, &classroom);
     for (format, out) in [
         ("junit xunit2", &xunit2),
         ("junit xunit1", &xunit1),
         ("tap", &tap),
         ("gradescope", &gradescope),
+        ("classroom", &classroom),
+        ("html", &html),
     ] {
         assert_no_machine_paths(format, out);
     }
@@ -167,6 +179,8 @@ fn check_and_emit(name: &str, report: &RunReport) {
         ("xunit1.xml", xunit1),
         ("tap", tap),
         ("gradescope.json", gradescope),
+        ("classroom.json", classroom),
+        ("html", html),
         ("expected.json", expected(report)),
     ];
     for (ext, content) in files {
@@ -478,7 +492,10 @@ fn check_gradescope_test(r: &ScenarioReport, t: &Value) {
         }
         Status::NotRun | Status::Error => {
             assert_eq!(t["status"], "failed");
-            assert!(r.max_points > 0, "a not-run test still costs its points");
+            assert!(
+                r.max_points > conformance::outcome::Points::ZERO,
+                "a not-run test still costs its points"
+            );
             assert!(output.starts_with("not run, because the server") || r.status == Status::Error);
         }
         Status::Skipped => panic!("skipped scenarios are not Gradescope tests"),
@@ -508,5 +525,30 @@ fn check_gradescope(report: &RunReport, out: &str) {
     if report.unreachable.is_some() {
         let output = v["output"].as_str().expect("output");
         assert!(output.contains("could not be reached"), "{output}");
+    }
+}
+
+/// GitHub Classroom's reporter adds up `score` over the tests and `max_score` over the runs, and
+/// fails the check for any status but `pass`: it must add up to the run's points, and a dead
+/// server must never read `pass`.
+fn check_classroom(report: &RunReport, json: &str) {
+    let v: Value = serde_json::from_str(json).expect("Classroom JSON parses");
+    let s = &report.summary;
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["max_score"], json!(s.max_points));
+    let tests = v["tests"].as_array().expect("tests");
+    assert_eq!(tests.len(), report.scenarios.len() - s.skipped);
+    let sum: f64 = tests
+        .iter()
+        .map(|t| t["score"].as_f64().expect("a score"))
+        .sum();
+    assert_eq!(sum, s.points.get());
+    let green = s.all_passed() && report.unreachable.is_none();
+    assert_eq!(v["status"] == "pass", green, "{json}");
+    for t in tests {
+        assert!(t["line_no"].as_u64().is_some_and(|l| l > 0), "{t}");
+        if t["status"] != "pass" {
+            assert!(!t["message"].as_str().unwrap_or_default().is_empty(), "{t}");
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! The work of each command: `run` in its own module, the small ones here.
 
-mod output;
+pub mod grade;
+pub mod output;
+mod post;
 mod progress;
 pub mod run;
-mod stop;
+pub mod stop;
 mod target;
 
 use std::fmt::Write as _;

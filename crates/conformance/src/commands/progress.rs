@@ -25,6 +25,8 @@ pub struct Progress {
     running: Arc<Mutex<Vec<(String, Instant)>>>,
     /// Rewritten after each verdict when the report goes to a file.
     file: Option<Writer>,
+    /// Lines are for a student: hidden scenarios shown as their title and result.
+    for_student: bool,
 }
 
 /// Say something at least this often while a scenario is waiting, when there is no bar.
@@ -37,6 +39,7 @@ impl Progress {
         lines_to_stdout: bool,
         style: human::Style,
         file: Option<Writer>,
+        for_student: bool,
     ) -> Progress {
         let bar = std::io::stderr().is_terminal() && !dumb_terminal();
         let bar = bar.then(|| {
@@ -55,6 +58,7 @@ impl Progress {
             bar,
             running: Arc::new(Mutex::new(Vec::new())),
             file,
+            for_student,
         }
     }
 
@@ -135,7 +139,15 @@ impl Observer for Progress {
 
     fn finished(&self, report: &ScenarioReport) {
         lock(&self.running).retain(|(id, _)| *id != report.id);
-        self.show(&human::line(report, self.style));
+        let line = if self.for_student {
+            human::line(
+                &conformance::report::student::scenario_view(report),
+                self.style,
+            )
+        } else {
+            human::line(report, self.style)
+        };
+        self.show(&line);
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }

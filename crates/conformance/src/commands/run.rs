@@ -7,30 +7,44 @@ use std::sync::Arc;
 
 use conformance::engine::{RunOptions, Subject, report_without_run, run_suite_until, selected};
 use conformance::exit;
+use conformance::grade::Rubric;
 use conformance::outcome::RunReport;
-use conformance::report::{self, human, junit};
+use conformance::report::student::student_view;
+use conformance::report::{self, html, human, junit};
 use conformance::scenario::Suite;
 
 use super::output::{ReportFile, eprint};
+use super::post::{self, SharedStop};
 use super::progress::{Progress, dumb_terminal};
-use crate::{Color, Format, JunitFamily, RunArgs};
+use crate::{Audience, Color, Format, JunitFamily, RunArgs};
 
 /// Where and how the report is written.
 pub struct Writer {
     format: Format,
     family: junit::Family,
+    audience: Audience,
     file: ReportFile,
 }
 
 impl Writer {
     /// Writes the whole report to the file, replacing what was there.
     pub fn write(&self, report: &RunReport) -> std::io::Result<()> {
+        let view = for_audience(self.audience, report);
         self.file
-            .replace(|w| write_format(self.format, self.family, report, w))
+            .replace(|w| write_format(self.format, self.family, &view, w))
     }
 }
 
-fn family(args: &RunArgs) -> junit::Family {
+/// The report as its reader may see it.
+fn for_audience(audience: Audience, report: &RunReport) -> std::borrow::Cow<'_, RunReport> {
+    match audience {
+        Audience::Instructor => std::borrow::Cow::Borrowed(report),
+        Audience::Student => std::borrow::Cow::Owned(student_view(report)),
+    }
+}
+
+/// The JUnit family `--junit-family` asks for.
+pub fn family(args: &RunArgs) -> junit::Family {
     match args.junit_family {
         JunitFamily::Xunit2 => junit::Family::Xunit2,
         JunitFamily::Xunit1 => junit::Family::Xunit1,
@@ -50,6 +64,15 @@ fn write_format(
         Format::Junit => junit::write_family(report, &mut w, family),
         Format::Tap => report::tap::write(report, &mut w),
         Format::Gradescope => report::gradescope::write(report, &mut w),
+        Format::Classroom => report::classroom::write(report, &mut w),
+        Format::Html => {
+            let page = html::Page {
+                student: None,
+                audience: html::Audience::Instructor,
+                rerun: None,
+            };
+            html::write(report, &page, &mut w)
+        }
     }
 }
 
@@ -64,11 +87,31 @@ pub fn run(args: RunArgs) -> i32 {
         eprint(&format!("conformance: {why}\n"));
         return exit::INVALID;
     }
+    let rubric = match &args.rubric {
+        Some(path) => match Rubric::load(path, &suite) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprint(&format!("conformance: {e}\n"));
+                return exit::INVALID;
+            }
+        },
+        None => None,
+    };
+    if let Some(dir) = &args.report_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprint(&format!(
+            "conformance: cannot write {}: {e}\n",
+            dir.display()
+        ));
+        return exit::INVALID;
+    }
     let writer = match &args.output {
         Some(path) => match ReportFile::open(path) {
             Ok(file) => Some(Writer {
                 format: args.format,
                 family: family(&args),
+                audience: args.audience,
                 file,
             }),
             Err(e) => {
@@ -93,7 +136,7 @@ pub fn run(args: RunArgs) -> i32 {
             return exit::INVALID;
         }
     };
-    runtime.block_on(run_async(args, suite, opts, writer))
+    runtime.block_on(run_async(args, suite, opts, writer, rubric))
 }
 
 fn options(args: &RunArgs) -> RunOptions {
@@ -145,7 +188,7 @@ fn check_vars(suite: &Suite, opts: &RunOptions) -> Result<(), String> {
 }
 
 /// A short seed is easy to type back in with --seed; RandomState is seeded by the OS.
-fn fresh_seed() -> u64 {
+pub fn fresh_seed() -> u64 {
     use std::hash::BuildHasher;
     u64::from(std::hash::RandomState::new().hash_one(std::time::SystemTime::now()) as u32)
 }
@@ -166,6 +209,7 @@ async fn run_async(
     suite: Arc<Suite>,
     mut opts: RunOptions,
     writer: Option<Writer>,
+    rubric: Option<Rubric>,
 ) -> i32 {
     let stop = super::stop::Stop::install();
     let human_on_stdout = args.format == Format::Human && args.output.is_none();
@@ -177,7 +221,10 @@ async fn run_async(
         Err((code, why)) => {
             eprint(&format!("conformance: {why}\n"));
             let target = args.target.clone().unwrap_or_default();
-            let report = report_without_run(&suite, &target, &opts, &why);
+            let mut report = report_without_run(&suite, &target, &opts, &why);
+            if let Some(rubric) = &rubric {
+                rubric.apply(&suite, &mut report);
+            }
             return finish(
                 &report,
                 &args,
@@ -194,26 +241,41 @@ async fn run_async(
         .iter()
         .filter(|s| selected(s, &opts))
         .count();
-    let header = human::header(&suite.name, count, &chosen.subject.description(), opts.seed);
-    let header = if human_on_stdout {
-        format!("{header}\n")
-    } else {
-        header
-    };
-    if human_on_stdout {
-        super::print(&header);
-    } else {
-        eprint(&header);
-    }
-    let progress = Progress::new(count, human_on_stdout, style, writer);
+    show_header(
+        &human::header(&suite.name, count, &chosen.subject.description(), opts.seed),
+        human_on_stdout,
+    );
+    let for_student = args.audience == Audience::Student;
+    let progress = Progress::new(count, human_on_stdout, style, writer, for_student);
     let heartbeat = progress.start_heartbeat();
-    let stop = stop.requested(args.time_limit);
-    let report = run_suite_until(suite.clone(), &chosen.subject, &opts, &progress, stop).await;
+    let stop = SharedStop::start(stop, args.time_limit);
+    let mut report = run_suite_until(
+        suite.clone(),
+        &chosen.subject,
+        &opts,
+        &progress,
+        stop.wait(),
+    )
+    .await;
     progress.finish();
+    let lines = (style, human_on_stdout);
+    post::rerun(
+        &args,
+        &suite,
+        &chosen.subject,
+        &opts,
+        &mut report,
+        &stop,
+        lines,
+    )
+    .await;
     if let Some(h) = heartbeat {
         h.abort();
     }
     chosen.stop().await;
+    if let Some(rubric) = &rubric {
+        rubric.apply(&suite, &mut report);
+    }
     let code = exit_code(&report);
     let writer = progress.into_writer();
     finish(
@@ -226,6 +288,15 @@ async fn run_async(
     )
 }
 
+/// The header line: on stdout, a blank line after it, with the human report; else on stderr.
+fn show_header(header: &str, human_on_stdout: bool) {
+    if human_on_stdout {
+        super::print(&format!("{header}\n"));
+    } else {
+        eprint(header);
+    }
+}
+
 /// Writes the final report; returns `code`, or the exit code of a report that cannot be written.
 fn finish(
     report: &RunReport,
@@ -235,6 +306,11 @@ fn finish(
     human_on_stdout: bool,
     code: i32,
 ) -> i32 {
+    if let Err(why) = post::write_dir(args, report) {
+        eprint(&format!("conformance: {why}\n"));
+        return exit::INVALID;
+    }
+    let report = &*for_audience(args.audience, report);
     let written = match writer {
         Some(w) => w.write(report),
         None if human_on_stdout => {

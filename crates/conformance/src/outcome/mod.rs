@@ -6,10 +6,13 @@
 //! run is `error`; scenarios after the server went down are `not_run`, not a wall of failures.
 
 mod failure;
+mod points;
 mod program;
 mod transcript;
 
+pub use crate::scenario::Visibility;
 pub use failure::{Expected, Mismatch, Observation, StepFailure};
+pub use points::Points;
 pub use program::{OutputExcerpt, ProgramReport};
 pub use transcript::{Excerpt, Traffic, TranscriptEntry};
 
@@ -77,10 +80,10 @@ pub struct ScenarioReport {
     pub requirements: Vec<String>,
     /// Its tags.
     pub tags: Vec<String>,
-    /// Points earned: all or nothing.
-    pub points: u32,
-    /// Points it is worth.
-    pub max_points: u32,
+    /// Points earned: all or nothing, unless a rubric gives partial credit.
+    pub points: Points,
+    /// Points it is worth (a bonus scenario's are not in the run's maximum).
+    pub max_points: Points,
     /// The verdict.
     pub status: Status,
     /// Wall time.
@@ -95,10 +98,46 @@ pub struct ScenarioReport {
     pub programs: Vec<ProgramReport>,
     /// Reported, not required: its verdict and points do not count.
     pub optional: bool,
+    /// Who sees its details (`visible` is not written).
+    #[serde(skip_serializing_if = "Visibility::is_visible")]
+    pub visibility: Visibility,
+    /// A bonus scenario (a rubric's SHOULD): its points come on top of the maximum.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bonus: bool,
+    /// Partial credit a rubric gave for the steps that passed before the failing one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<PartialCredit>,
+    /// How many times it ran (`--rerun-failed`), when more than once.
+    #[serde(skip_serializing_if = "is_one")]
+    pub attempts: u32,
+    /// It failed, then passed when run again: reported apart from the failures.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub flaky: bool,
+}
+
+/// Credit for part of a failed scenario: the steps before the failing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PartialCredit {
+    /// Steps that passed.
+    pub steps_passed: usize,
+    /// Steps of the scenario.
+    pub steps: usize,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+fn no_points(p: &Points) -> bool {
+    p.is_zero()
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A scenario's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Every step passed.
@@ -126,10 +165,16 @@ pub struct Summary {
     pub skipped: usize,
     /// Scenarios not run: the server was down.
     pub not_run: usize,
-    /// Points earned.
-    pub points: u32,
-    /// Points of the counted scenarios.
-    pub max_points: u32,
+    /// Points earned, bonus included.
+    pub points: Points,
+    /// Points of the counted scenarios (bonus ones are not).
+    pub max_points: Points,
+    /// Of `points`, those earned by bonus scenarios.
+    #[serde(skip_serializing_if = "no_points")]
+    pub bonus_points: Points,
+    /// Scenarios that failed, then passed when run again.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub flaky: usize,
     /// Optional scenarios that passed (not counted above).
     pub optional_passed: usize,
     /// Optional scenarios that did not pass (not counted above).
@@ -138,7 +183,8 @@ pub struct Summary {
 
 impl Summary {
     /// Tallies the scenarios. Skipped scenarios, those the harness could not run (`error`: never
-    /// a point taken from the program) and optional ones do not count towards the maximum.
+    /// a point taken from the program), optional and bonus ones do not count towards the
+    /// maximum; a bonus scenario's points count towards the score.
     pub fn of(scenarios: &[ScenarioReport]) -> Summary {
         let mut s = Summary::default();
         for r in scenarios {
@@ -157,9 +203,14 @@ impl Summary {
                 Status::Skipped => s.skipped += 1,
                 Status::NotRun => s.not_run += 1,
             }
+            s.flaky += usize::from(r.flaky);
             if !matches!(r.status, Status::Skipped | Status::Error) {
                 s.points += r.points;
-                s.max_points += r.max_points;
+                if r.bonus {
+                    s.bonus_points += r.points;
+                } else {
+                    s.max_points += r.max_points;
+                }
             }
         }
         s

@@ -8,6 +8,11 @@
 //! left out, as they do not count toward the maximum. Students read every word of it, so no
 //! path of the grading machine appears: files are named relative to the suite folder.
 //!
+//! Each test carries its scenario's `visibility`; Gradescope shows a student nothing of a
+//! hidden test, and the total only when no test is hidden. When any scenario is not visible,
+//! `stdout_visibility` is `hidden` (the autograder's log holds every failure in full), else
+//! `visible`. A bonus scenario is a test with `max_score` 0 (Gradescope's extra credit).
+//!
 //! ```json
 //! {"score": 40, "execution_time": 12, "output": "...", "output_format": "text",
 //!  "extra_data": {"tool": "conformance", "version": "0.1.0", "suite": "core", "suite_hash": "...", "seed": 1234},
@@ -19,14 +24,16 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::words;
-use crate::outcome::{RunReport, ScenarioReport, Status};
+use crate::outcome::{Points, RunReport, ScenarioReport, Status};
 
 #[derive(Serialize)]
 struct Results {
-    score: u32,
+    score: Points,
     execution_time: u64,
     output: String,
     output_format: &'static str,
+    visibility: &'static str,
+    stdout_visibility: &'static str,
     extra_data: ExtraData,
     tests: Vec<Test>,
 }
@@ -45,8 +52,8 @@ struct ExtraData {
 struct Test {
     name: String,
     number: String,
-    score: u32,
-    max_score: u32,
+    score: Points,
+    max_score: Points,
     status: &'static str,
     output: String,
     output_format: &'static str,
@@ -71,10 +78,10 @@ fn test_output(r: &ScenarioReport) -> String {
 
 fn test(number: usize, r: &ScenarioReport) -> Test {
     Test {
-        name: format!("{} ({})", r.id, r.requirements.join(", ")),
+        name: test_name(r),
         number: number.to_string(),
         score: r.points,
-        max_score: r.max_points,
+        max_score: if r.bonus { Points::ZERO } else { r.max_points },
         // Gradescope knows two: anything but a pass is a failed test.
         status: if r.status == Status::Passed {
             "passed"
@@ -84,8 +91,23 @@ fn test(number: usize, r: &ScenarioReport) -> Test {
         output: test_output(r),
         output_format: "text",
         tags: r.tags.clone(),
-        visibility: "visible",
+        visibility: r.visibility.as_str(),
     }
+}
+
+/// `id (REQS)`, `id` without requirements, `(bonus)` after a bonus scenario.
+fn test_name(r: &ScenarioReport) -> String {
+    let mut name = r.id.clone();
+    if !r.requirements.is_empty() {
+        name += &format!(" ({})", r.requirements.join(", "));
+    }
+    if r.bonus {
+        name += " (bonus)";
+    }
+    if r.flaky {
+        name += " (flaky)";
+    }
+    name
 }
 
 /// The text above the tests: score, counts, the seed, and why nothing ran if the server never
@@ -101,8 +123,22 @@ fn run_output(report: &RunReport) -> String {
         s.failed + s.errors,
         s.not_run,
     );
+    if !s.bonus_points.is_zero() {
+        out += &format!(" Bonus: {} of them.", s.bonus_points);
+    }
+    if s.flaky > 0 {
+        out += &format!(
+            " {} scenario(s) failed, then passed when run again (flaky).",
+            s.flaky
+        );
+    }
     if let Some(why) = &report.unreachable {
         out += &format!("\nThe server could not be reached: {why}. No scenario was run.");
+        // Nothing ran, so nothing hidden shows: what the program printed (its traceback) is
+        // what the student needs.
+        if let Some(p) = &report.program {
+            out += &format!("\n{}", words::program(p).trim_end());
+        }
     }
     out
 }
@@ -122,6 +158,12 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
         execution_time: m.duration_ms / 1000,
         output: run_output(report),
         output_format: "text",
+        visibility: "visible",
+        stdout_visibility: if report.scenarios.iter().all(|r| r.visibility.is_visible()) {
+            "visible"
+        } else {
+            "hidden"
+        },
         extra_data: ExtraData {
             tool: m.tool.clone(),
             version: m.version.clone(),

@@ -65,6 +65,13 @@ pub fn line(r: &ScenarioReport, style: Style) -> String {
     if r.optional {
         out += &style.paint("2", "  (optional: not counted)");
     }
+    if r.bonus {
+        out += &style.paint("2", "  (bonus)");
+    }
+    if r.flaky {
+        let note = format!("  (flaky: failed, then passed on attempt {})", r.attempts);
+        out += &style.paint("33", &note);
+    }
     if let Some(reason) = &r.reason {
         out += &style.paint("2", &format!("  ({reason})"));
     }
@@ -173,11 +180,7 @@ pub fn footer(report: &RunReport, style: Style) -> String {
 /// `21 passed, 1 failed, 0 skipped, 0 not run (1.2 s)`.
 pub fn summary(report: &RunReport) -> String {
     let s = &report.summary;
-    let pct = if s.max_points == 0 {
-        0.0
-    } else {
-        f64::from(s.points) * 100.0 / f64::from(s.max_points)
-    };
+    let pct = s.points.percent_of(s.max_points);
     let mut out = format!(
         "score: {}/{} points ({pct:.1}%)\n{} passed, {} failed, {} skipped, {} not run ({:.1} s)\n",
         s.points,
@@ -188,6 +191,15 @@ pub fn summary(report: &RunReport) -> String {
         s.not_run,
         report.manifest.duration_ms as f64 / 1000.0
     );
+    if !s.bonus_points.is_zero() {
+        out += &format!("bonus: {} of the points\n", s.bonus_points);
+    }
+    if s.flaky > 0 {
+        out += &format!(
+            "flaky: {} scenario(s) failed, then passed when run again\n",
+            s.flaky
+        );
+    }
     if s.optional_passed + s.optional_failed > 0 {
         out += &format!(
             "optional scenarios (not counted): {} passed, {} did not\n",

@@ -21,6 +21,8 @@ pub(crate) struct RawSuite {
     pub variables: BTreeMap<String, String>,
     #[serde(default)]
     pub files: Vec<Spanned<RawFile>>,
+    #[serde(default)]
+    pub addresses: Vec<Spanned<String>>,
 }
 
 /// `program:` in `suite.yaml`.
@@ -60,6 +62,8 @@ pub(crate) struct RawScenario {
     pub exclusive: bool,
     #[serde(default)]
     pub optional: bool,
+    #[serde(default)]
+    pub visibility: super::model::Visibility,
     #[serde(default)]
     pub connections: BTreeMap<String, Spanned<String>>,
     #[serde(default)]

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod grading;
 pub mod programs;
 pub mod seeds;
 

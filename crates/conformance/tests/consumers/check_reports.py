@@ -1,7 +1,7 @@
 """Reads the JUnit and Gradescope reports that `tests/report_consumers.rs` wrote, with the
 consumers graders and CI use, and fails if any of them reads something else than the run found.
 
-    check_reports.py REPORTS_DIR JUNIT_10_XSD GRADESCOPE_SCHEMA REPO_ROOT
+    check_reports.py REPORTS_DIR JUNIT_10_XSD GRADESCOPE_SCHEMA REPO_ROOT [CLASSROOM_SCHEMA]
 
 - JUnit, family xunit2: valid against junit-10.xsd (xmlschema); xunit1 must not be (it carries
   `file`/`line`, which that schema rejects: proof that the validation bites).
@@ -9,6 +9,10 @@ consumers graders and CI use, and fails if any of them reads something else than
   xunitparser calls a run successful exactly when every graded scenario passed.
 - Gradescope: valid against the schema written from Gradescope's documented fields (jsonschema),
   scores adding up, not-run tests failed with their points at stake and saying why.
+- GitHub Classroom: valid against the schema of its documented fields, scores adding up to
+  the run's points, `pass` exactly for a green run.
+- HTML: parsed by html5lib in strict mode (any parse error fails), one self-contained file
+  that loads nothing from anywhere.
 - No report shows a path of the grading machine.
 Runs whose server was down (`unreachable`, `crash`) must be unsuccessful whatever the expected
 counts say: that is the promise, not a number to copy.
@@ -18,6 +22,7 @@ import json
 import sys
 from pathlib import Path
 
+import html5lib
 import jsonschema
 import xmlschema
 import xunitparser
@@ -130,12 +135,55 @@ def gradescope(path, name, want, validator):
         check(passed < len(tests), f"{path.name}: a dead server passes every test")
 
 
+def classroom(path, want, validator):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(data)]
+    check(not errors, f"{path.name}: not the Classroom result format: {errors[:3]}")
+    tests = data.get("tests", [])
+    check(len(tests) == want["graded_tests"], f"{path.name}: {len(tests)} tests")
+    check(
+        sum(t["score"] for t in tests) == want["points"] and data.get("max_score") == want["max_points"],
+        f"{path.name}: points do not add up to {want['points']}/{want['max_points']}",
+    )
+    check((data.get("status") == "pass") == want["green"], f"{path.name}: status {data.get('status')}")
+
+
+def html_page(path, want):
+    text = path.read_text(encoding="utf-8")
+    parser = html5lib.HTMLParser(strict=True)
+    try:
+        doc = parser.parse(text)
+    except Exception as e:  # html5lib raises ParseError on the first error in strict mode
+        check(False, f"{path.name}: not valid HTML: {e}")
+        return
+    ns = "{http://www.w3.org/1999/xhtml}"
+    loads = [
+        el.get(attr)
+        for el in doc.iter()
+        for attr in ("src", "href")
+        if el.get(attr) and el.tag in (ns + "script", ns + "img", ns + "link", ns + "iframe")
+    ]
+    check(not loads, f"{path.name}: loads {loads}")
+    check("url(" not in text and "@import" not in text, f"{path.name}: styles load something")
+    scenarios = next(doc.iter(ns + "table"), None)
+    rows = [] if scenarios is None else list(scenarios.iter(ns + "tr"))
+    check(
+        len(rows) == want["tests"] + 1,
+        f"{path.name}: {len(rows)} rows in the scenario table for {want['tests']} scenarios",
+    )
+
+
 def negative_controls(validator, schema, reports):
     """The checks must be able to fail: a status Gradescope does not know is refused."""
     data = json.loads((reports / "crash.gradescope.json").read_text(encoding="utf-8"))
     data["tests"][0]["status"] = "not_run"
     check(not validator.is_valid(data), "the Gradescope schema accepts status not_run")
     check(schema.is_valid(str(reports / "crash.xunit2.xml")), "junit-10.xsd rejects xunit2")
+    try:
+        html5lib.HTMLParser(strict=True).parse("<!DOCTYPE html><title>t</title><p></div>")
+        check(False, "html5lib in strict mode accepts a stray </div>: the HTML check cannot bite")
+    except Exception:
+        pass
 
 
 def no_machine_paths(reports, repo):
@@ -151,8 +199,16 @@ def main():
     gs_schema = json.loads(schema_path.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(gs_schema)
     validator = jsonschema.Draft202012Validator(gs_schema)
+    classroom_validator = None
+    if len(sys.argv) > 5:
+        cr_schema = json.loads(Path(sys.argv[5]).read_text(encoding="utf-8"))
+        jsonschema.Draft202012Validator.check_schema(cr_schema)
+        classroom_validator = jsonschema.Draft202012Validator(cr_schema)
     for name in RUNS:
         want = json.loads((reports / f"{name}.expected.json").read_text(encoding="utf-8"))
+        if classroom_validator:
+            classroom(reports / f"{name}.classroom.json", want, classroom_validator)
+            html_page(reports / f"{name}.html", want)
         # JUnit has no "not run": the harness errors and the scenarios not run are <error>.
         want["bad"] = want["errors"] + want["not_run"]
         junit_schema(schema, name, reports)
@@ -167,7 +223,10 @@ def main():
         print(f"consumer check failed: {p}", file=sys.stderr)
     if problems:
         sys.exit(1)
-    print(f"junit (xmlschema, junitparser, xunitparser) and gradescope (jsonschema): {len(RUNS)} runs read right")
+    print(
+        f"junit (xmlschema, junitparser, xunitparser), gradescope and classroom (jsonschema), "
+        f"html (html5lib): {len(RUNS)} runs read right"
+    )
 
 
 if __name__ == "__main__":

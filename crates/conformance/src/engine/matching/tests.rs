@@ -18,6 +18,7 @@ fn suite() -> Suite {
         protocol: crate::scenario::Protocol::SocketLab,
         program: crate::scenario::ProgramSettings::default(),
         variables: Vec::new(),
+        addresses: Vec::new(),
         files: vec![SuiteFile {
             path: "hello.txt".into(),
             content: Bytes::from_static(b"hello"),

@@ -19,6 +19,7 @@ fn matcher(pattern: RawPattern, until_close: bool, trim: bool, ignore_case: bool
         protocol: crate::scenario::Protocol::SocketLab,
         program: crate::scenario::ProgramSettings::default(),
         variables: Vec::new(),
+        addresses: Vec::new(),
         files: vec![crate::scenario::SuiteFile {
             path: "f.txt".into(),
             content: Bytes::from_static(b"file!"),

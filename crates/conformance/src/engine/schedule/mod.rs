@@ -13,7 +13,9 @@ pub use subject::Subject;
 
 use self::subject::Started;
 use super::{Context, Outcome, RunOptions, Target, Verdict, run_scenario, selected};
-use crate::outcome::{Manifest, RunReport, SCHEMA_VERSION, ScenarioReport, Status, Summary};
+use crate::outcome::{
+    Manifest, Points, RunReport, SCHEMA_VERSION, ScenarioReport, Status, Summary,
+};
 use crate::scenario::{Scenario, Suite};
 
 /// A report for `s` with `status`; `verdict` fills in the failure or the harness error.
@@ -31,11 +33,11 @@ fn report_for(
         requirements: s.requirements.clone(),
         tags: s.tags.clone(),
         points: if status == Status::Passed {
-            s.points
+            s.points.into()
         } else {
-            0
+            Points::ZERO
         },
-        max_points: s.points,
+        max_points: s.points.into(),
         status,
         duration_ms: elapsed.as_millis() as u64,
         failure: None,
@@ -43,6 +45,11 @@ fn report_for(
         hint: None,
         optional: s.optional,
         programs: Vec::new(),
+        visibility: s.visibility,
+        bonus: false,
+        partial: None,
+        attempts: 1,
+        flaky: false,
     }
 }
 

@@ -16,6 +16,7 @@ pub(super) struct Manifest {
     pub exclusive: bool,
     pub variables: Vec<(String, String)>,
     pub files: Vec<SuiteFile>,
+    pub addresses: Vec<std::net::IpAddr>,
 }
 
 /// Reads a suite manifest.
@@ -26,6 +27,11 @@ pub(super) fn load(source: &Source) -> Result<Manifest, LoadErrors> {
         let protocol = raw.protocol.unwrap_or(Protocol::SocketLab);
         Manifest {
             files: raw.files.iter().map(|f| file(&mut d, f)).collect(),
+            addresses: raw
+                .addresses
+                .iter()
+                .filter_map(|a| address(&mut d, a))
+                .collect(),
             program: program(&mut d, raw.program.as_ref()),
             // Only socket-lab servers are asked PING; a raw program is never sent a byte it
             // did not ask for.
@@ -74,6 +80,22 @@ fn program(
             .ready_timeout
             .map_or(defaults.ready_timeout, std::time::Duration::from_millis),
         builtin: v.builtin.clone(),
+    }
+}
+
+/// An address of `addresses:`.
+fn address(d: &mut Diagnostics<'_>, a: &serde_saphyr::Spanned<String>) -> Option<std::net::IpAddr> {
+    match a.value.trim().parse() {
+        Ok(ip) => Some(ip),
+        Err(_) => {
+            d.error(
+                &a.referenced,
+                format!("`{}` is not an IP address", a.value),
+                "address",
+                Some("write an IPv4 or IPv6 address, e.g. 192.168.1.4"),
+            );
+            None
+        }
     }
 }
 

@@ -60,6 +60,7 @@ pub fn load_suite_from(
         exclusive,
         variables,
         files,
+        addresses,
     } = manifest::load(manifest)?;
     let context = scenario::SuiteScope {
         files: &files,
@@ -92,6 +93,7 @@ pub fn load_suite_from(
         program,
         variables,
         files,
+        addresses,
         scenarios: loaded,
     })
 }

@@ -157,6 +157,7 @@ fn check(d: &mut Diagnostics<'_>, raw: RawScenario, suite: &SuiteScope<'_>) -> S
         broadcasts: scope.broadcasts,
         exclusive: raw.exclusive,
         optional: raw.optional,
+        visibility: raw.visibility,
     }
 }
 

@@ -12,7 +12,7 @@ pub use matcher::{
     CloseKind, Expectation, FieldMatcher, MessageMatcher, PayloadMatcher, PayloadSource,
     RawMatcher, RawPattern,
 };
-pub use scenario::{ConnId, Connection, Scenario, Transport, VarKind};
+pub use scenario::{ConnId, Connection, Scenario, Transport, VarKind, Visibility};
 pub use step::{
     Action, Expect, ExpectRaw, ProgramId, Send, SendData, SendItem, Split, Step, Stream,
 };

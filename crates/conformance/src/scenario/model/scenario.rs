@@ -88,6 +88,44 @@ pub struct Scenario {
     /// Reported, but not required: a weakness that correct programs may have. Its points and
     /// its verdict do not count.
     pub optional: bool,
+    /// Who sees its details: a hidden scenario shows a student only its title, result and hint.
+    pub visibility: Visibility,
+}
+
+/// Who sees a scenario's details, in Gradescope's words. Anything but `visible` keeps the
+/// details (steps, transcript, the program's output) out of the student's report; Gradescope
+/// itself shows `after_due_date` and `after_published` tests when it says so.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Shown in full.
+    #[default]
+    Visible,
+    /// Title, result and hint only; never shown on Gradescope.
+    Hidden,
+    /// Title, result and hint only; Gradescope shows it after the due date.
+    AfterDueDate,
+    /// Title, result and hint only; Gradescope shows it once grades are published.
+    AfterPublished,
+}
+
+impl Visibility {
+    /// Whether a student sees the details now.
+    pub fn is_visible(&self) -> bool {
+        *self == Visibility::Visible
+    }
+
+    /// Gradescope's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Visible => "visible",
+            Visibility::Hidden => "hidden",
+            Visibility::AfterDueDate => "after_due_date",
+            Visibility::AfterPublished => "after_published",
+        }
+    }
 }
 
 impl Scenario {

@@ -44,6 +44,9 @@ pub struct Suite {
     pub variables: Vec<(String, String)>,
     /// Files every graded server must serve from its root (`conformance fixtures export`).
     pub files: Vec<SuiteFile>,
+    /// Addresses the lab text has programs bind (`192.168.1.4`): `conformance grade` makes
+    /// them local to each submission's network namespace.
+    pub addresses: Vec<std::net::IpAddr>,
     /// Scenarios, in file-name order.
     pub scenarios: Vec<Scenario>,
 }
