@@ -192,3 +192,36 @@ async fn a_server_that_reads_slowly_is_said_to_be_slow() {
         "{got}"
     );
 }
+
+/// A server that accepts and closes at once is up (it accepted): its scenarios fail, each
+/// saying the server closed the connection; it is neither "unreachable" nor "reset".
+#[tokio::test]
+async fn a_server_that_accepts_and_closes_is_up_and_fails_its_scenarios() {
+    let addr = server(|s| async move { drop(s) }).await;
+    let yaml = "id: closes\ntitle: t\nrequirements: []\nsteps:\n  - send: PING\n  - expect: PONG\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("suite.yaml"),
+        "name: fake\ntitle: fake servers\n",
+    )
+    .expect("write the suite");
+    std::fs::write(dir.path().join("010-case.yaml"), yaml).expect("write the scenario");
+    let suite = Arc::new(load_suite(dir.path()).expect("loads"));
+    let target = Target {
+        addr,
+        description: addr.to_string(),
+    };
+    for kind in [ProbeKind::Ping, ProbeKind::Connect] {
+        let opts = RunOptions {
+            probe: Some(kind),
+            ..RunOptions::default()
+        };
+        let report = run_suite(suite.clone(), &target, &opts, |_| {}).await;
+        assert_eq!(report.unreachable, None, "{kind:?}");
+        let got = got(&report);
+        assert!(
+            got.starts_with("the server closed the connection"),
+            "{kind:?}: {got}"
+        );
+    }
+}

@@ -7,9 +7,9 @@
 //! input and output as the lab's program would.
 
 mod ack;
+mod broadcast;
 mod chat_bye;
 mod file_share;
-mod broadcast;
 mod greeter;
 mod hello_upload;
 
