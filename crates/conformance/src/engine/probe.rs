@@ -77,26 +77,34 @@ impl Prober {
     /// in its backlog). An answer, an orderly close or silence all count as up: a server that
     /// does not support `PING`, or that hangs, is still graded scenario by scenario. `Err` says
     /// why it is down.
+    ///
+    /// A `PING` written to a server that accepts and closes at once draws a reset from its
+    /// kernel too, so a reset after a `PING` is checked again with a probe that writes nothing:
+    /// that server's close then arrives as an orderly FIN and it counts as up.
     pub async fn probe(&self) -> Result<(), String> {
-        if self.kind == ProbeKind::None {
-            return Ok(());
+        match self.kind {
+            ProbeKind::None => Ok(()),
+            ProbeKind::Connect => self.probe_once(b"").await.map_err(Down::into_reason),
+            ProbeKind::Ping => match self.probe_once(b"PING\n").await {
+                Err(Down::Reset(_)) => self.probe_once(b"").await.map_err(Down::into_reason),
+                other => other.map_err(Down::into_reason),
+            },
         }
+    }
+
+    /// One connection: connect, write `hello`, end the harness's side, wait for the server's.
+    async fn probe_once(&self, hello: &[u8]) -> Result<(), Down> {
         let addr = self.addr;
         let deadline = Instant::now() + Duration::from_secs(2).mul_f64(self.scale);
         let mut stream = match timeout_at(deadline, TcpStream::connect(addr)).await {
             Ok(Ok(s)) => s,
-            Ok(Err(e)) => return Err(format!("cannot connect to {addr}: {e}")),
+            Ok(Err(e)) => return Err(Down::Unreachable(format!("cannot connect to {addr}: {e}"))),
             Err(_) => {
-                return Err(format!(
+                return Err(Down::Unreachable(format!(
                     "cannot connect to {addr}: no answer within {:.1} s",
                     2.0 * self.scale
-                ));
+                )));
             }
-        };
-        let hello: &[u8] = if self.kind == ProbeKind::Ping {
-            b"PING\n"
-        } else {
-            b""
         };
         let written = async {
             stream.write_all(hello).await?;
@@ -104,7 +112,7 @@ impl Prober {
         };
         if let Err(e) = written.await {
             return if is_reset(&e) {
-                Err(format!("{addr} reset the connection"))
+                Err(Down::Reset(format!("{addr} reset the connection")))
             } else {
                 Ok(())
             };
@@ -113,7 +121,7 @@ impl Prober {
     }
 
     /// Reads until the server closes, up to the [`CloseWait`] deadline.
-    async fn await_close(&self, stream: &mut TcpStream) -> Result<(), String> {
+    async fn await_close(&self, stream: &mut TcpStream) -> Result<(), Down> {
         let deadline = self.close_wait.deadline();
         let mut buf = [0u8; 512];
         let mut got_any = false;
@@ -122,7 +130,10 @@ impl Prober {
                 Ok(Ok(0)) => return Ok(()),
                 Ok(Ok(_)) => got_any = true,
                 Ok(Err(e)) if is_reset(&e) && !got_any => {
-                    return Err(format!("{} accepted, then reset the connection", self.addr));
+                    return Err(Down::Reset(format!(
+                        "{} accepted, then reset the connection",
+                        self.addr
+                    )));
                 }
                 Ok(Err(_)) => return Ok(()),
                 Err(_) => {
@@ -130,6 +141,22 @@ impl Prober {
                     return Ok(());
                 }
             }
+        }
+    }
+}
+
+/// Why one probe found the server down.
+enum Down {
+    /// The connection could not be made.
+    Unreachable(String),
+    /// The connection was reset before anything came back.
+    Reset(String),
+}
+
+impl Down {
+    fn into_reason(self) -> String {
+        match self {
+            Down::Unreachable(r) | Down::Reset(r) => r,
         }
     }
 }
