@@ -225,3 +225,64 @@ async fn a_server_that_accepts_and_closes_is_up_and_fails_its_scenarios() {
         );
     }
 }
+
+/// Serves `sixteen-connections`' requests: `PING` gets a PONG, `BYE` a BYE and the server's
+/// close, the client's end of stream the server's close. With `flood`, every connection after
+/// the first two gets PONGs it never asked for, a few a millisecond, and nothing is read: a
+/// barrier's PONG there answers nothing.
+async fn pong_server(flood: bool) -> SocketAddr {
+    let accepted = Arc::new(AtomicUsize::new(0));
+    server(move |s| {
+        let nth = accepted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            if flood && nth >= 2 {
+                let mut s = s;
+                while s.write_all(b"PONG\nPONG\n").await.is_ok() {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                return;
+            }
+            serve_pings(s).await;
+        }
+    })
+    .await
+}
+
+async fn serve_pings(s: TcpStream) {
+    let (read, mut write) = s.into_split();
+    let mut lines = tokio::io::BufReader::new(read);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let reply: &[u8] = match line.trim_end() {
+            "PING" => b"PONG\n",
+            "BYE" => b"BYE\n",
+            _ => b"ERR 400 not here\n",
+        };
+        if write.write_all(reply).await.is_err() || line.starts_with("BYE") {
+            break;
+        }
+    }
+    let _ = write.shutdown().await;
+}
+
+/// A server that sends PONGs nobody asked for is not "serving sixteen connections": a
+/// barrier's PONG is not enough, the connections must then be quiet. The same server answering
+/// each PING once passes (the control).
+#[tokio::test]
+async fn a_server_that_floods_pongs_fails_sixteen_connections() {
+    let yaml = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../conformance/core/111-sixteen-connections.yaml"),
+    )
+    .expect("read the scenario");
+    let report = run_one(&yaml, pong_server(false).await).await;
+    assert_eq!(report.scenarios[0].status, Status::Passed, "{report:?}");
+    let report = run_one(&yaml, pong_server(true).await).await;
+    let got = got(&report);
+    assert!(got.contains("PONG"), "{got}");
+}
