@@ -7,6 +7,7 @@
 //!
 //! [`outcome::RunReport`]: crate::outcome::RunReport
 
+mod budget;
 mod conn;
 mod launch;
 mod listen;

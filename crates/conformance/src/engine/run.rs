@@ -262,11 +262,14 @@ impl Run<'_> {
     pub async fn conn(&mut self, id: ConnId) -> Result<&mut Conn, StepError> {
         if self.conns[id.index()].is_none() {
             let connection = self.scenario.connection(id);
-            let conn = if connection.listen {
+            let mut conn = if connection.listen {
                 self.accept(id).await?
             } else {
                 self.dial(id).await?
             };
+            if let Conn::Tcp(tcp) = &mut conn {
+                tcp.set_limits(super::budget::limits_for(self.suite, self.scenario));
+            }
             let how = if connection.listen {
                 "accepted"
             } else {

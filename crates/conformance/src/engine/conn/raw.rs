@@ -79,7 +79,7 @@ impl Conn {
             }
         };
         // Raw reads bypass the decoder: start it afresh so its scan state matches the buffer.
-        c.decoder = Decoder::new(HARNESS_LIMITS);
+        c.decoder = Decoder::new(c.limits);
         c.current.clear();
         loop {
             let end = match judge(&c.buf, c.closed.is_some()) {

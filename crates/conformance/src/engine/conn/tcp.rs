@@ -8,7 +8,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
-use wire::{Decoded, Decoder, ServerMessage};
+use wire::{Decoded, Decoder, Limits, ServerMessage};
 
 use super::{Event, HARNESS_LIMITS, Progress, SHOWN_BYTES, close_kind};
 use crate::scenario::CloseKind;
@@ -19,6 +19,8 @@ pub struct TcpConn {
     stream: TcpStream,
     pub(super) buf: BytesMut,
     pub(super) decoder: Decoder<ServerMessage>,
+    /// The decoder's limits (a scenario sets its own, [`TcpConn::set_limits`]).
+    pub(super) limits: Limits,
     pub(super) closed: Option<CloseKind>,
     /// The first bytes of the message being decoded, line included, for reports.
     pub(super) current: BytesMut,
@@ -37,9 +39,16 @@ impl TcpConn {
             stream,
             buf: BytesMut::with_capacity(64 * 1024),
             decoder: Decoder::new(HARNESS_LIMITS),
+            limits: HARNESS_LIMITS,
             closed: None,
             current: BytesMut::new(),
         })
+    }
+
+    /// Decodes with `limits` from now on; called before anything is read.
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+        self.decoder = Decoder::new(limits);
     }
 
     /// Shuts down the writing half (FIN).
@@ -157,6 +166,16 @@ impl TcpConn {
                     if let Some(kind) = self.closed {
                         return Event::Closed(kind);
                     }
+                }
+                Err(wire::DecodeError::PayloadTooLarge {
+                    announced, limit, ..
+                }) => {
+                    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+                    return Event::Broken(format!(
+                        "`{}` announces {announced} bytes, more than this scenario can need \
+                         ({limit} bytes): the harness does not read them",
+                        wire::escape::escape(line)
+                    ));
                 }
                 Err(e) if self.buf.is_empty() => return Event::Broken(e.to_string()),
                 Err(e) => {
