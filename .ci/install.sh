@@ -81,6 +81,23 @@ fi
 # Only the score: a 'N passed, N failed' line here would read as the closing line of a test run.
 grep '^score:' run.txt
 
+# Every lab suite against its built-in reference, and a student's program spawned from its
+# folder: the lab suites work from the installed binary too.
+for lab in $(sed -n 's|^\(labs/[a-z-]*\) .*|\1|p' suites.txt); do
+  if ! "$bin/conformance" run --suite "$lab" >lab.txt 2>&1; then
+    cat lab.txt
+    fail "conformance run --suite $lab (built-in reference) did not pass"
+  fi
+done
+mkdir student
+cp "$tmp/moved/fixtures/labs/greeter/server_blocking.py" student/server.py
+if ! "$bin/conformance" run --suite labs/greeter --spawn 'python3 server.py {port}' \
+  --cwd student >lab.txt 2>&1; then
+  cat lab.txt
+  fail "a correct greeter server, spawned, did not pass labs/greeter"
+fi
+echo "install.sh: every lab suite passes its reference; a spawned greeter passes"
+
 "$bin/conformance" fixtures export D >export.txt || fail "fixtures export failed"
 wrote="$(sed -n 's/^wrote \([0-9][0-9]*\) file(s).*/\1/p' export.txt)"
 found="$(find D \( -type f -o -type l \) | wc -l)"

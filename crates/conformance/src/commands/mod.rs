@@ -31,12 +31,14 @@ pub fn load(suite: &str) -> Result<scenario::Suite, i32> {
 pub fn suites() -> i32 {
     let mut code = exit::PASSED;
     let mut out = String::new();
-    for builtin in suites::built_in() {
+    let builtins = suites::built_in();
+    let width = builtins.iter().map(|b| b.name().len()).max().unwrap_or(0);
+    for builtin in builtins {
         match builtin.load() {
             Ok(suite) => {
                 let name = builtin.name();
                 let count = suite.scenarios.len();
-                let _ = writeln!(out, "{name:<20} {count:>3} scenarios  {}", suite.title);
+                let _ = writeln!(out, "{name:<width$} {count:>3} scenarios  {}", suite.title);
             }
             Err(e) => {
                 eprintln!("{:?}", miette::Report::new(e));
