@@ -144,3 +144,111 @@ async fn a_looping_symlink_is_not_found() {
     c.send_line("GET loop-a").await;
     c.expect_err(404).await;
 }
+
+/// Eight clients upload the same name at once: each is told OK, the file ends up as one of the
+/// uploads whole (never a mix, never cut), and no temporary file is left.
+#[tokio::test]
+async fn concurrent_uploads_of_one_name_leave_one_whole_file() {
+    let server = TestServer::default().await;
+    let uploads: Vec<Vec<u8>> = (0..8)
+        .map(|i| common::random_bytes(256 * 1024, i))
+        .collect();
+    let tasks: Vec<_> = uploads
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, body)| {
+            let addr = server.addr;
+            tokio::spawn(async move {
+                let mut c = Conn::connect(addr).await;
+                c.send_line(&format!("HELLO up{i}")).await;
+                assert!(c.recv().await.to_string().starts_with("WELCOME"));
+                c.send(format!("PUT same.bin {}\n", body.len()).as_bytes())
+                    .await;
+                c.send(&body).await;
+                c.expect("OK stored same.bin").await;
+            })
+        })
+        .collect();
+    for t in tasks {
+        within(t).await.expect("every upload is stored");
+    }
+    let stored = std::fs::read(server.dir().join("same.bin")).expect("stored");
+    assert!(
+        uploads.contains(&stored),
+        "the file is no single upload whole"
+    );
+    assert_eq!(server.files(), vec!["same.bin".to_owned()]);
+}
+
+/// Absurd sizes and endless lines are refused (`ERR 413`, then close) and cost the others
+/// nothing: a real client is served right after.
+#[tokio::test]
+async fn absurd_sizes_and_endless_lines_are_refused_and_others_served() {
+    let server = TestServer::default().await;
+    let mut absurd = server.hello("absurd").await;
+    absurd.send_line("PUT big.bin 99999999999999999999").await;
+    absurd.expect_err(413).await;
+    absurd.expect_eof().await;
+    // Two octets past the line limit without a line end are enough to be refused (LIMIT-2).
+    let mut endless = Conn::connect(server.addr).await;
+    endless.send(&[b'x'; 4096 + 2]).await;
+    endless.expect_err(413).await;
+    real_client_is_served(&server, "after").await;
+    assert!(server.files().is_empty(), "{:?}", server.files());
+}
+
+/// Thousands of UDP source ports registering and chatting: a peer registered before still
+/// gets its `PONG` within seconds (its socket is read all along, and the `PING` sent again
+/// every 500 ms, as a UDP client must: a datagram may be dropped), and a TCP client is served.
+#[tokio::test]
+async fn udp_churn_leaves_bystanders_served() {
+    let server = TestServer::start(true, |_| {}).await;
+    let bystander = std::sync::Arc::new(
+        tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind"),
+    );
+    bystander.connect(server.addr).await.expect("connect");
+    bystander.send(b"HELLO bystander\n").await.expect("send");
+    let mut buf = vec![0u8; 65536];
+    let n = within(bystander.recv(&mut buf)).await.expect("welcome");
+    assert!(buf[..n].starts_with(b"WELCOME"));
+    for wave in 0..4 {
+        let mut sockets = Vec::new();
+        for i in 0..250 {
+            let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+            let hello = format!("HELLO churn{wave}x{i}\n");
+            let _ = s.send_to(hello.as_bytes(), server.addr);
+            let _ = s.send_to(b"MSG hi from the crowd\n", server.addr);
+            sockets.push(s);
+        }
+        let token = format!("PONG w{wave}");
+        let reader = bystander.clone();
+        let answered = tokio::spawn(async move {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                let n = reader.recv(&mut buf).await.expect("recv");
+                if buf[..n].starts_with(token.as_bytes()) {
+                    break;
+                }
+            }
+        });
+        let started = std::time::Instant::now();
+        let pinger = bystander.clone();
+        let pings = tokio::spawn(async move {
+            loop {
+                let _ = pinger.send(format!("PING w{wave}\n").as_bytes()).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        });
+        let pong = tokio::time::timeout(SERVED_WITHIN, answered).await;
+        pings.abort();
+        assert!(
+            pong.is_ok(),
+            "wave {wave}: no PONG within {SERVED_WITHIN:?}"
+        );
+        eprintln!("wave {wave}: PONG after {:?}", started.elapsed());
+    }
+    real_client_is_served(&server, "tcpclient").await;
+}
