@@ -275,21 +275,32 @@ fn a_grader_who_is_not_root_isolates_in_a_user_namespace() {
         eprintln!("no unprivileged user namespaces as nobody here: not checked");
         return;
     }
+    // Everything nobody runs or reads is copied into a folder it may enter: the checkout (and
+    // the binary in its target/) may sit below a folder only root can (a `mktemp -d`).
     let dir = tempfile::tempdir().expect("temp dir");
     let fixtures = repo().join("fixtures/roster");
     let mut roster = "student,folder,command,port\n".to_owned();
     for s in ["frank", "grace"] {
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(fixtures.join(s))
+            .arg(dir.path())
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "copy {s}");
         roster += &format!(
             "{s},{},python3 server.py,65432\n",
-            fixtures.join(s).display()
+            dir.path().join(s).display()
         );
     }
+    let exe_copy = dir.path().join("conformance");
+    std::fs::copy(exe(), &exe_copy).expect("copy the binary");
     std::fs::write(dir.path().join("roster.csv"), roster).expect("roster");
     let out = dir.path().join("out");
     std::fs::create_dir(&out).expect("out");
     for path in [dir.path(), &out] {
         let status = std::process::Command::new("chmod")
-            .arg("a+rwx")
+            .arg("-R")
+            .arg("a+rwX")
             .arg(path)
             .status();
         assert!(status.is_ok_and(|s| s.success()));
@@ -299,7 +310,7 @@ fn a_grader_who_is_not_root_isolates_in_a_user_namespace() {
         "-u",
         "nobody",
         "--",
-        exe(),
+        &exe_copy.display().to_string(),
         "grade",
         &dir.path().join("roster.csv").display().to_string(),
         "--suite",
