@@ -54,7 +54,7 @@ fn yaml_string(s: &str) -> String {
 
 /// A test point's description: `#` would start a directive, so it is escaped as TAP says.
 fn description(r: &ScenarioReport) -> String {
-    format!("{} ({})", r.id, r.requirements.join(", "))
+    super::words::id_and_requirements(r)
         .replace('\\', "\\\\")
         .replace('#', "\\#")
 }

@@ -335,6 +335,16 @@ pub fn failure_summary(f: &StepFailure) -> String {
     ))
 }
 
+/// A scenario's name with the requirements it cites: `relay-to-others (CHAT-3, CHAT-4)`, or
+/// just its id when it cites none.
+pub fn id_and_requirements(r: &ScenarioReport) -> String {
+    if r.requirements.is_empty() {
+        r.id.clone()
+    } else {
+        format!("{} ({})", r.id, r.requirements.join(", "))
+    }
+}
+
 /// Why a scenario earned nothing without a failed step, in a sentence a student can act on:
 /// not run (the server went down), a harness error, or skipped. `None` for a scenario that
 /// passed or has a failed step.
@@ -359,13 +369,11 @@ pub fn failure_text(r: &ScenarioReport) -> String {
     let Some(f) = &r.failure else {
         return String::new();
     };
-    let mut out = format!(
-        "{} {}: {} [{}]\n",
-        status(r.status),
-        r.id,
-        r.title,
-        r.requirements.join(", ")
-    );
+    let mut out = format!("{} {}: {}", status(r.status), r.id, r.title);
+    if !r.requirements.is_empty() {
+        out += &format!(" [{}]", r.requirements.join(", "));
+    }
+    out += "\n";
     out += &format!(
         "  at {}, step {}: {}\n",
         location(&f.location),

@@ -34,6 +34,8 @@ pub(crate) struct RawProgram {
     pub ready: Option<super::model::Ready>,
     pub ready_timeout: Option<u64>,
     pub builtin: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// One fixture file: literal text, or deterministic random bytes of a size.
