@@ -171,3 +171,239 @@ fn list_marks_optional_scenarios() {
         "{listed}"
     );
 }
+
+const RAW_SUITE: &str = r#"name: raw-client
+title: a raw client's bytes, as raw bytes
+protocol: raw
+program:
+  role: client
+"#;
+
+/// A client told what to do by the harness's first line: `talk` (bytes that are no protocol
+/// line, then it waits), `bye` (a line, then it closes), `quiet` (it closes).
+const RAW_PROGRAM: &str = r#"import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+mode = b''
+while not mode.endswith(b'\n'):
+    chunk = s.recv(100)
+    if not chunk:
+        break
+    mode += chunk
+mode = mode.strip()
+if mode == b'talk':
+    s.sendall(b'OOPS unknown verb\n\xff\xfe')
+    s.recv(100)
+elif mode == b'bye':
+    s.sendall(b'hello there\n')
+s.close()
+"#;
+
+fn raw_scenario(id: &str, mode: &str, step: &str) -> String {
+    format!(
+        "id: {id}\ntitle: {id}\nrequirements: []\npoints: 1\nconnections: {{ srv: tcp-listener }}\n\
+         steps:\n  - send_raw: \"{mode}\\n\"\n    on: srv\n{step}"
+    )
+}
+
+/// Per scenario: what it expected and what it got, in words.
+const RAW_WANT: &[(&str, &str, &str)] = &[
+    (
+        "a-silence",
+        "nothing at all for 1000 ms",
+        r"20 bytes `OOPS unknown verb\n\xff\xfe`",
+    ),
+    (
+        "b-close",
+        "the client to close the connection (close)",
+        r"12 bytes `hello there\n`, then the client closed the connection (FIN (orderly close))",
+    ),
+    (
+        "c-until-close",
+        r"the bytes `hello world\n` (until the connection closes)",
+        r"12 bytes `hello there\n`, differing from the expected from byte 6 on, then the client closed the connection (FIN (orderly close))",
+    ),
+    (
+        "d-empty",
+        "the bytes `hi` (until the connection closes)",
+        "nothing (0 bytes), differing from the expected from byte 0 on, then the client closed the connection (FIN (orderly close))",
+    ),
+    (
+        "e-talks-instead",
+        "the client to close the connection (close)",
+        r"20 bytes `OOPS unknown verb\n\xff\xfe`",
+    ),
+];
+
+/// In a raw suite, what a program sends is described as bytes (how many, an excerpt), never as
+/// socket-lab lines; the program under test, a client, is called the client.
+#[test]
+fn a_raw_client_suite_describes_bytes_and_names_the_client() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenarios = [
+        raw_scenario(
+            "a-silence",
+            "talk",
+            "  - expect_silence: 1000\n    on: srv\n",
+        ),
+        raw_scenario("b-close", "bye", "  - expect_close: any\n    on: srv\n"),
+        raw_scenario(
+            "c-until-close",
+            "bye",
+            "  - expect_raw: { exact: \"hello world\\n\", until_close: true }\n    on: srv\n",
+        ),
+        raw_scenario(
+            "d-empty",
+            "quiet",
+            "  - expect_raw: { exact: \"hi\", until_close: true }\n    on: srv\n",
+        ),
+        raw_scenario(
+            "e-talks-instead",
+            "talk",
+            "  - expect_close: any\n    on: srv\n",
+        ),
+    ];
+    std::fs::write(dir.path().join("suite.yaml"), RAW_SUITE).expect("write");
+    std::fs::write(dir.path().join("prog.py"), RAW_PROGRAM).expect("write");
+    for (i, s) in scenarios.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{i}.yaml")), s).expect("write");
+    }
+    let suite = conformance::scenario::load_suite(dir.path()).expect("loads");
+    let report = run_program(
+        suite,
+        "python3 prog.py {port}",
+        dir.path(),
+        RunOptions::default(),
+    );
+    let got: Vec<(String, String, String)> = report
+        .scenarios
+        .iter()
+        .map(|r| {
+            let f = r.failure.as_ref().expect("every scenario fails");
+            let text = conformance::report::words::failure_text(r);
+            assert!(!text.contains("not a valid server message"), "{text}");
+            assert!(!text.contains("the server"), "{text}");
+            assert!(!text.contains("[]"), "{text}");
+            (
+                r.id.clone(),
+                conformance::report::words::expected_of(f),
+                conformance::report::words::got(f),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String)> = RAW_WANT
+        .iter()
+        .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+const FILE_SUITE: &str = r#"name: file-client
+title: a client that saves a file
+protocol: raw
+program:
+  role: client
+files:
+  - path: big.bin
+    random: 70000
+"#;
+
+/// A client that reads a name and a mode, then writes `saved-NAME.bin` from the suite's
+/// `big.bin`: `short` (its first 1,024 bytes), `flipped` (byte 5 changed), and exits.
+const FILE_PROGRAM: &str = r#"import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])))
+line = b''
+while not line.endswith(b'\n'):
+    chunk = s.recv(100)
+    if not chunk:
+        break
+    line += chunk
+name, mode = line.decode().split()
+data = bytearray(open('big.bin', 'rb').read())
+if mode == 'short':
+    data = data[:1024]
+else:
+    data[5] ^= 0xff
+open('saved-' + name + '.bin', 'wb').write(data)
+"#;
+
+fn file_scenario(id: &str, mode: &str) -> String {
+    format!(
+        "id: {id}\ntitle: {id}\nrequirements: []\npoints: 1\nconnections: {{ srv: tcp-listener }}\n\
+         vars: {{ name: token }}\nsteps:\n  - send_raw: \"${{name}} {mode}\\n\"\n    on: srv\n\
+         \x20 - expect_file: {{ path: \"saved-${{name}}.bin\", file: big.bin }}\n    timeout: 20000\n"
+    )
+}
+
+/// A file that does not match says how many of the expected bytes it has, or where it
+/// differs, in a capped excerpt; its path takes variables; a program that has exited is not
+/// waited for until the deadline.
+#[test]
+fn a_file_failure_says_its_size_and_stops_when_the_program_ends() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_all(
+        dir.path(),
+        &[
+            ("suite.yaml", FILE_SUITE),
+            ("prog.py", FILE_PROGRAM),
+            ("1.yaml", &file_scenario("short", "short")),
+            ("2.yaml", &file_scenario("flipped", "flipped")),
+        ],
+    );
+    let suite = conformance::scenario::load_suite(dir.path()).expect("loads");
+    let report = run_program(
+        suite,
+        "python3 prog.py {port}",
+        dir.path(),
+        RunOptions::default(),
+    );
+    let got: Vec<(String, String)> = report
+        .scenarios
+        .iter()
+        .map(|r| {
+            let f = r.failure.as_ref().expect("every scenario fails");
+            // The deadline is 20 s; the program exits at once.
+            assert!(r.duration_ms < 10_000, "{}: {} ms", r.id, r.duration_ms);
+            assert!(f.received.as_ref().is_some_and(|b| b.len() <= 1024));
+            let expected = conformance::report::words::expected_of(f);
+            // The path with its variable's value; no connection to close.
+            assert!(expected.starts_with("the file `saved-"), "{expected}");
+            assert!(!expected.contains("${"), "{expected}");
+            assert!(
+                expected.ends_with(".bin` in your program's folder: the bytes of the file big.bin"),
+                "{expected}"
+            );
+            (r.id.clone(), conformance::report::words::got(f))
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "short".to_owned(),
+                "the file has 1,024 of 70,000 bytes".to_owned()
+            ),
+            (
+                "flipped".to_owned(),
+                "the file has its 70,000 bytes, differing from the expected from byte 5 on"
+                    .to_owned()
+            ),
+        ]
+    );
+}
+
+/// `send_raw: { file }` names a file of the suite: another name is a load error.
+#[test]
+fn send_raw_of_a_file_the_suite_does_not_have_does_not_load() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenario = file_scenario("missing", "short").replace(
+        "  - send_raw: \"${name} short\\n\"",
+        "  - send_raw: { file: nothere.bin }",
+    );
+    write_all(
+        dir.path(),
+        &[("suite.yaml", FILE_SUITE), ("1.yaml", &scenario)],
+    );
+    let err = conformance::scenario::load_suite(dir.path()).expect_err("refused");
+    let messages: Vec<&str> = err.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages, ["the suite has no file `nothere.bin`"]);
+}

@@ -163,7 +163,7 @@ fn verdict(r: &ScenarioReport) -> Option<(&'static str, &'static str, String, St
                 words::location(&f.location),
                 f.step,
                 f.action,
-                words::expected(&f.expected),
+                words::expected_of(f),
                 words::got(f)
             );
             if let Some(h) = &r.hint {

@@ -114,7 +114,7 @@ fn diagnostics(r: &ScenarioReport, w: &mut impl Write) -> io::Result<()> {
             writeln!(w, "  status: {}", yaml_string(status))?;
             writeln!(w, "  at: {}", yaml_string(&words::location(&f.location)))?;
             writeln!(w, "  step: {}", yaml_string(&f.action))?;
-            let expected = words::expected(&f.expected);
+            let expected = words::expected_of(f);
             writeln!(w, "  expected: {}", yaml_string(&expected))?;
             writeln!(w, "  got: {}", yaml_string(&words::got(f)))?;
             if let Some(b) = words::received(f) {
