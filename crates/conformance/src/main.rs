@@ -215,6 +215,10 @@ pub struct RunArgs {
     /// instead of its default; repeat for several. `conformance list` shows them.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// An environment variable for the spawned program, on top of the suite's (`program:
+    /// env:`), e.g. `--env PYTHONUNBUFFERED=1`; repeat for several.
+    #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_env, requires = "spawn")]
+    pub env: Vec<(String, String)>,
     /// The liveness probe between scenarios, instead of the suite's.
     #[arg(long, value_parser = parse_probe)]
     pub probe: Option<ProbeKind>,
@@ -272,6 +276,15 @@ fn parse_var(s: &str) -> Result<(String, String), String> {
         Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
         _ => Err("expected NAME=VALUE, e.g. greeting='Hello World!'".to_owned()),
     }
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    let Some((name, value)) = s.split_once('=') else {
+        return Err("expected NAME=VALUE, e.g. PYTHONUNBUFFERED=1".to_owned());
+    };
+    conformance::program::check_env_name(name)?;
+    conformance::program::check_env_value(value)?;
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 fn parse_probe(s: &str) -> Result<ProbeKind, String> {

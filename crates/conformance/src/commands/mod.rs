@@ -58,9 +58,10 @@ pub fn list(suite: &str) -> i32 {
     };
     let mut out = format!("suite `{}`: {}\n", suite.name, suite.title);
     for s in &suite.scenarios {
+        let optional = if s.optional { "  (optional)" } else { "" };
         let _ = writeln!(
             out,
-            "  {:<34} {:>2} pts  {:<24} [{}]  {}",
+            "  {:<34} {:>2} pts  {:<24} [{}]  {}{optional}",
             s.id,
             s.points,
             s.requirements.join(" "),

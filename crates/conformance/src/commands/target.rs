@@ -86,6 +86,7 @@ fn program_subject(
         }
     }
     spec.limits = limits(&args.limits);
+    spec.env.extend(args.env.iter().cloned());
     let mut settings = suite.program.clone();
     if args.udp && settings.ready == Ready::Tcp {
         settings.ready = Ready::Both;

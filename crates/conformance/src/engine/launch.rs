@@ -53,7 +53,8 @@ impl ProgramPlan {
     pub async fn start(&self, name: &str, port: u16) -> Result<Instance, String> {
         let workdir = Workdir::prepare(&self.spec)
             .map_err(|e| format!("cannot prepare the program's working folder: {e}"))?;
-        let running = program::spawn(&self.spec, port, &workdir)
+        let spec = self.spec_with_suite_env();
+        let running = program::spawn(&spec, port, &workdir)
             .await
             .map_err(|e| format!("cannot start `{}`: {e}", self.spec.command))?;
         Ok(Instance {
@@ -63,6 +64,18 @@ impl ProgramPlan {
             workdir,
             port,
         })
+    }
+
+    /// The spec with the suite's `program: env:` under it: the spec's own variables (`--env`)
+    /// come last, so they win.
+    fn spec_with_suite_env(&self) -> std::borrow::Cow<'_, program::Spec> {
+        if self.settings.env.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.spec);
+        }
+        let mut spec = self.spec.clone();
+        spec.env = self.settings.env.clone();
+        spec.env.extend(self.spec.env.iter().cloned());
+        std::borrow::Cow::Owned(spec)
     }
 
     /// Waits until a server instance has its port open as the suite says; the address to reach

@@ -201,12 +201,13 @@ pub fn observe(event: &Event) -> (Observation, Option<Bytes>) {
     }
 }
 
-/// An expectation in words: `WELCOME <text: /.+/>`, `ERR 404 <text>`, `the connection to close`.
-pub fn describe(e: &Expectation, vars: &Vars) -> String {
+/// An expectation in words: `WELCOME <text: /.+/>`, `ERR 404 <text>`, `the server to close
+/// the connection`; `peer` names the program under test (`the server`, `the client`).
+pub fn describe(e: &Expectation, vars: &Vars, peer: &str) -> String {
     match e {
         Expectation::Message(m) => describe_message(m, vars),
         Expectation::Close(k) => format!(
-            "the server to close the connection ({})",
+            "{peer} to close the connection ({})",
             crate::report::words::close(*k)
         ),
     }

@@ -232,45 +232,67 @@ impl Run<'_> {
         }
     }
 
-    /// `expect_file`: looked at until it matches, or the deadline.
+    /// `expect_file`: looked at until it matches, the program ends, or the deadline.
     pub(super) async fn expect_file(
         &mut self,
         id: ProgramId,
-        path: &str,
+        path: &Template,
         matcher: &RawMatcher,
         timeout: Duration,
     ) -> Result<(), StepError> {
         let rendered = render(matcher, &self.vars, self.suite)?;
+        let path = path.render_text(&self.vars)?;
+        if let Err(e) = wire::path::RelativePath::parse(&path) {
+            return Err(StepError::Harness(format!(
+                "`{path}` is not a path inside the program's folder: {e}"
+            )));
+        }
         let deadline = self.deadline(timeout);
-        let file = self.instance(id).await?.workdir.path().join(path);
+        let file = self.instance(id).await?.workdir.path().join(&path);
         let last = loop {
+            // Once the program has ended, the file is what it is: one last look, no more wait.
+            let ended = self.instance(id).await?.running.exit().is_some();
             let content = std::fs::read(&file).ok().map(Bytes::from);
             if let Some(c) = &content
                 && let Judged::Take(_) = rendered.judge(c, true)
             {
                 return Ok(());
             }
-            if Instant::now() >= deadline {
+            if ended || Instant::now() >= deadline {
                 break content;
             }
             tokio::time::sleep(FILE_POLL.min(deadline - Instant::now())).await;
         };
-        let expected = Expected::File {
-            path: path.to_owned(),
-            content: Box::new(rendered.expected()),
-        };
-        Err(match last {
-            None => StepError::failed(expected, Observation::NoFile, None),
-            Some(content) => StepError::failed(
-                expected,
-                Observation::FileContent {
-                    len: content.len() as u64,
-                },
-                Some(content),
-            ),
-        })
+        Err(file_failure(path, &rendered, last))
     }
 }
+
+/// A file that is missing or does not match: its size against the expected one, where it
+/// first differs, its first bytes.
+fn file_failure(path: String, rendered: &Rendered, content: Option<Bytes>) -> StepError {
+    let mut want = rendered.expected();
+    // The file is read whole: no connection closes.
+    if let Expected::Raw { until_close, .. } = &mut want {
+        *until_close = false;
+    }
+    let expected = Expected::File {
+        path,
+        content: Box::new(want),
+    };
+    let Some(content) = content else {
+        return StepError::failed(expected, Observation::NoFile, None);
+    };
+    let observed = Observation::FileContent {
+        len: content.len() as u64,
+        want: rendered.expected_len(),
+        differs_at: rendered.differs_at(&content),
+    };
+    let shown = content.slice(..content.len().min(FILE_SHOWN));
+    StepError::failed(expected, observed, Some(shown))
+}
+
+/// Bytes of a file that does not match kept for the report (its excerpt and hexdump).
+const FILE_SHOWN: usize = 1024;
 
 /// The stream's name in transcripts.
 fn stream_word(stream: Stream) -> &'static str {

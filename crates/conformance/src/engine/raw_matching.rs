@@ -126,6 +126,29 @@ impl Rendered {
         }
     }
 
+    /// How many bytes are expected, when that is known (exact bytes without options, a
+    /// suite file, a size).
+    pub fn expected_len(&self) -> Option<u64> {
+        match &self.pattern {
+            Concrete::Exact(w) | Concrete::File(_, w) if !self.trim && !self.ignore_case => {
+                Some(w.len() as u64)
+            }
+            Concrete::Size(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Where `bytes` first differ from exact expected bytes (the end of the shorter when one
+    /// starts the other); `None` when they are equal or were not compared byte by byte.
+    pub fn differs_at(&self, bytes: &[u8]) -> Option<u64> {
+        let want = match &self.pattern {
+            Concrete::Exact(w) | Concrete::File(_, w) if !self.trim && !self.ignore_case => w,
+            _ => return None,
+        };
+        let same = want.iter().zip(bytes).take_while(|(a, b)| a == b).count();
+        (same < want.len().max(bytes.len())).then_some(same as u64)
+    }
+
     /// Judges the bytes gathered so far; `closed`: no more will come.
     pub fn judge(&self, bytes: &[u8], closed: bool) -> Judged {
         if self.until_close {

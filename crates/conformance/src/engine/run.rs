@@ -215,6 +215,7 @@ impl Run<'_> {
                     mismatches,
                     received,
                     transcript: self.transcript.take(),
+                    peer: crate::outcome::Peer::of(self.suite.program.role),
                 }))
             }
         }
@@ -246,6 +247,11 @@ impl Run<'_> {
                 close_wait.missed();
             }
         }
+    }
+
+    /// The program under test, as reports name it.
+    pub fn peer(&self) -> &'static str {
+        crate::outcome::Peer::of(self.suite.program.role).noun()
     }
 
     /// The name of a connection.

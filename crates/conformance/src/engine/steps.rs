@@ -5,12 +5,15 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use wire::{ClientMessage, Encode, PathArg, ServerMessage};
 
-use super::conn::{Event, RawEnd, SendError, Sent};
+use super::conn::{Event, Judged, RawEnd, SendError, Sent};
 use super::matching::{check, describe, observe, payload_bytes};
 use super::raw_matching::render;
 use super::run::{Run, StepError, Unmet};
 use crate::outcome::{Expected, Observation};
-use crate::scenario::{ConnId, Expect, ExpectRaw, PayloadSource, Send, SendData, SendItem, Split};
+use crate::scenario::{
+    ConnId, Expect, ExpectRaw, Expectation, PayloadSource, Protocol, Send, SendData, SendItem,
+    Split,
+};
 
 impl Run<'_> {
     pub(super) async fn send(&mut self, send: &Send) -> Result<(), StepError> {
@@ -35,7 +38,10 @@ impl Run<'_> {
             Ok(Sent::ClosedAfter(n)) => {
                 self.transcript.note(
                     &name,
-                    format!("the server closed the connection after {n} bytes of this send"),
+                    format!(
+                        "{} closed the connection after {n} bytes of this send",
+                        self.peer()
+                    ),
                 );
                 Ok(())
             }
@@ -59,17 +65,39 @@ impl Run<'_> {
     }
 
     pub(super) async fn expect(&mut self, expect: &Expect) -> Result<(), StepError> {
+        // A raw program's bytes are not protocol lines: a close is awaited as raw bytes.
+        let raw_close = self.suite.protocol == Protocol::Raw
+            && expect
+                .alternatives
+                .iter()
+                .all(|a| matches!(a, Expectation::Close(_)));
         for _ in 0..expect.repeat {
             let deadline = self.deadline(expect.timeout);
-            let event = self.conn(expect.conn).await?.next_event(deadline).await;
+            let event = if raw_close {
+                match self.raw_event(expect.conn, deadline).await? {
+                    Ok(event) => event,
+                    Err(unmet) => {
+                        let peer = self.peer();
+                        let alternatives = expect
+                            .alternatives
+                            .iter()
+                            .map(|a| describe(a, &self.vars, peer))
+                            .collect();
+                        return Err(unmet.expecting(Expected::OneOf { alternatives }));
+                    }
+                }
+            } else {
+                self.conn(expect.conn).await?.next_event(deadline).await
+            };
             self.record(expect.conn, &event);
             match check(&expect.alternatives, &event, &mut self.vars, self.suite)? {
                 Ok(()) => {}
                 Err(mismatches) => {
+                    let peer = self.peer();
                     let alternatives = expect
                         .alternatives
                         .iter()
-                        .map(|a| describe(a, &self.vars))
+                        .map(|a| describe(a, &self.vars, peer))
                         .collect();
                     let (observed, received) = observe(&event);
                     return Err(StepError::Failed(Box::new(Unmet {
@@ -104,16 +132,26 @@ impl Run<'_> {
             self.transcript.received(&name, &short.partial);
         }
         let len = short.len as u64;
+        let differs_at = matcher.differs_at(&short.all);
         let observed = match short.end {
             RawEnd::Deadline => Observation::Short { len, closed: None },
             RawEnd::Closed(how) if !raw.matcher.until_close => Observation::Short {
                 len,
                 closed: Some(how),
             },
-            RawEnd::Closed(_) | RawEnd::Mismatch => Observation::Bytes,
+            RawEnd::Closed(how) => Observation::RawBytes {
+                len,
+                differs_at,
+                closed: Some(how),
+            },
+            RawEnd::Mismatch => Observation::RawBytes {
+                len,
+                differs_at,
+                closed: short.closed,
+            },
             RawEnd::Broken(why) => Observation::Broken { why },
         };
-        if !matches!(observed, Observation::Bytes) {
+        if let Observation::Short { .. } | Observation::Broken { .. } = observed {
             self.transcript.observed(&name, observed.clone());
         }
         Err(StepError::failed(
@@ -158,6 +196,19 @@ impl Run<'_> {
         window: Duration,
     ) -> Result<(), StepError> {
         let deadline = self.deadline(window);
+        let expected = Expected::Silence {
+            window_ms: window.as_millis() as u64,
+        };
+        if self.suite.protocol == Protocol::Raw {
+            return match self.raw_event(conn, deadline).await? {
+                Ok(Event::Timeout { len: 0, .. }) => Ok(()),
+                Ok(other) => {
+                    self.record(conn, &other);
+                    Err(StepError::on_event(expected, &other))
+                }
+                Err(unmet) => Err(unmet.expecting(expected)),
+            };
+        }
         let event = self.conn(conn).await?.next_event(deadline).await;
         match &event {
             Event::Timeout { len: 0, .. } => Ok(()),
@@ -173,10 +224,57 @@ impl Run<'_> {
         }
     }
 
+    /// What a raw program does next on `conn`, read as raw bytes until `deadline` or the close:
+    /// nothing (a timeout event), a close with nothing before it (a close event), or bytes
+    /// (recorded in the transcript, a failure awaiting its expectation).
+    async fn raw_event(
+        &mut self,
+        conn: ConnId,
+        deadline: tokio::time::Instant,
+    ) -> Result<Result<Event, RawArrived>, StepError> {
+        let got = self
+            .conn(conn)
+            .await?
+            .read_raw(deadline, |_, _| Judged::More)
+            .await;
+        let short = match got {
+            // Never: nothing is ever taken.
+            Ok(_) => return Err(StepError::Harness("a raw read took bytes".to_owned())),
+            Err(short) => short,
+        };
+        let closed = match short.end {
+            RawEnd::Deadline if short.len == 0 => {
+                return Ok(Ok(Event::Timeout {
+                    partial: Bytes::new(),
+                    len: 0,
+                }));
+            }
+            RawEnd::Closed(how) if short.len == 0 => return Ok(Ok(Event::Closed(how))),
+            RawEnd::Broken(why) if short.len == 0 => return Ok(Ok(Event::Broken(why))),
+            RawEnd::Closed(how) => Some(how),
+            RawEnd::Deadline | RawEnd::Mismatch | RawEnd::Broken(_) => None,
+        };
+        let name = self.name(conn).to_owned();
+        self.transcript.received(&name, &short.partial);
+        Ok(Err(RawArrived {
+            observed: Observation::RawBytes {
+                len: short.len as u64,
+                differs_at: None,
+                closed,
+            },
+            received: short.partial,
+        }))
+    }
+
     /// The bytes a send step writes.
     fn bytes_of(&self, data: &SendData) -> Result<Bytes, StepError> {
         match data {
             SendData::Hex(b) => Ok(b.clone()),
+            SendData::File(f) => self
+                .suite
+                .file(f)
+                .map(|file| file.content.clone())
+                .ok_or_else(|| StepError::Harness(format!("the suite has no file `{f}`"))),
             SendData::Raw(t) => Ok(t.render(&self.vars)?.into()),
             SendData::Messages(items) => {
                 let mut out = BytesMut::new();
@@ -212,6 +310,18 @@ impl Run<'_> {
     fn payload(&self, source: &PayloadSource) -> Result<Bytes, StepError> {
         payload_bytes(source, &self.vars, self.suite)?
             .ok_or_else(|| StepError::Harness(format!("the payload source {source:?} is missing")))
+    }
+}
+
+/// Raw bytes that arrived where a step expected none.
+struct RawArrived {
+    observed: Observation,
+    received: Bytes,
+}
+
+impl RawArrived {
+    fn expecting(self, expected: Expected) -> StepError {
+        StepError::failed(expected, self.observed, Some(self.received))
     }
 }
 

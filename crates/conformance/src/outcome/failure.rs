@@ -29,6 +29,38 @@ pub struct StepFailure {
     pub received: Option<Bytes>,
     /// The scenario's traffic up to the failure.
     pub transcript: Vec<TranscriptEntry>,
+    /// What the program under test is: how reports name the other end of a connection.
+    pub peer: Peer,
+}
+
+/// The program under test, as reports name it: `the server` for a server, `the client` for a
+/// client (it connected to the harness).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Peer {
+    /// The harness connects to it.
+    #[default]
+    Server,
+    /// It connects to the harness.
+    Client,
+}
+
+impl Peer {
+    /// The peer of a suite whose program has `role`.
+    pub fn of(role: crate::scenario::Role) -> Peer {
+        match role {
+            crate::scenario::Role::Server => Peer::Server,
+            crate::scenario::Role::Client => Peer::Client,
+        }
+    }
+
+    /// `the server` or `the client`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Peer::Server => "the server",
+            Peer::Client => "the client",
+        }
+    }
 }
 
 /// What a step needed.
@@ -184,6 +216,10 @@ pub enum Observation {
     FileContent {
         /// Its size.
         len: u64,
+        /// The size expected, when the step says one (exact bytes, a suite file, a size).
+        want: Option<u64>,
+        /// The first byte that differs from the expected bytes, where they were compared.
+        differs_at: Option<u64>,
     },
     /// The stream cannot be read any further: a limit, truncation, a socket error.
     Broken {
@@ -192,6 +228,17 @@ pub enum Observation {
     },
     /// Raw bytes that do not match (they are `received`).
     Bytes,
+    /// Raw bytes, where none or others were expected (the first are `received`): how many,
+    /// where they first differ from the expected bytes, and whether the connection closed.
+    RawBytes {
+        /// How many arrived.
+        len: u64,
+        /// The offset of the first byte that differs from the expected ones, where bytes were
+        /// compared byte by byte (the end of the shorter, when one is the other's start).
+        differs_at: Option<u64>,
+        /// How the connection ended after them, if it did.
+        closed: Option<CloseKind>,
+    },
     /// The program did not take the bytes of a send before the deadline.
     NotTaken {
         /// How many it took.

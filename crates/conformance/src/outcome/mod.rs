@@ -11,7 +11,7 @@ mod program;
 mod transcript;
 
 pub use crate::scenario::Visibility;
-pub use failure::{Expected, Mismatch, Observation, StepFailure};
+pub use failure::{Expected, Mismatch, Observation, Peer, StepFailure};
 pub use points::Points;
 pub use program::{OutputExcerpt, ProgramReport};
 pub use transcript::{Excerpt, Traffic, TranscriptEntry};

@@ -56,6 +56,34 @@ pub use workdir::Workdir;
 /// exec): how a descendant that left the process group is still recognised.
 pub const RUN_TOKEN_VAR: &str = "SOCKET_LAB_RUN";
 
+/// Why `name` cannot be set in a program's environment (`program: env:`, `--env`): it must be a
+/// shell identifier (`[A-Za-z_][A-Za-z0-9_]*`), and `PORT` and [`RUN_TOKEN_VAR`] are the
+/// harness's own.
+pub fn check_env_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier {
+        return Err(format!(
+            "`{name}` is not an environment variable name (letters, digits and `_`, not starting with a digit)"
+        ));
+    }
+    if name == "PORT" || name == RUN_TOKEN_VAR {
+        return Err(format!("`{name}` is set by the harness itself"));
+    }
+    Ok(())
+}
+
+/// Why `value` cannot be an environment variable's value: a NUL byte cannot be passed.
+pub fn check_env_value(value: &str) -> Result<(), String> {
+    if value.contains('\0') {
+        return Err("an environment value cannot hold a NUL byte".to_owned());
+    }
+    Ok(())
+}
+
 /// How to start the program under test.
 #[derive(Debug, Clone)]
 pub struct Spec {

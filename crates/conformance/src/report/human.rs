@@ -99,7 +99,7 @@ pub fn failure_block(r: &ScenarioReport, style: Style) -> String {
     );
     out += &format!("  at {}, step {}: {}\n", f.location, f.step, f.action);
     out += &source(f);
-    out += &format!("  expected: {}\n", words::expected(&f.expected));
+    out += &format!("  expected: {}\n", words::expected_of(f));
     out += &format!("       got: {}\n", words::got(f));
     if let Some(b) = words::received(f) {
         out += &format!("     bytes: {b}\n");
@@ -142,9 +142,10 @@ fn transcript(f: &StepFailure, style: Style) -> String {
         let (arrow, text) = match &e.traffic {
             Traffic::Sent(x) => (style.paint("36", "->"), words::excerpt(x)),
             Traffic::Received(x) => (style.paint("35", "<-"), words::excerpt(x)),
-            Traffic::Observed { observation } => {
-                ("  ".to_owned(), words::observed(observation, None))
-            }
+            Traffic::Observed { observation } => (
+                "  ".to_owned(),
+                words::observed_by(observation, None, f.peer),
+            ),
             Traffic::Note { text } => ("  ".to_owned(), text.clone()),
         };
         out += &format!("    {:<12} {arrow} {text}\n", e.conn);

@@ -123,7 +123,7 @@ fn properties(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
 fn testcase(r: &ScenarioReport, suite: &str, family: Family, w: &mut impl Write) -> io::Result<()> {
     let mut head = format!(
         r#"<testcase name="{}" classname="{}" time="{}""#,
-        attr(&format!("{} ({})", r.id, r.requirements.join(", "))),
+        attr(&super::words::id_and_requirements(r)),
         attr(suite),
         seconds(r.duration_ms)
     );
@@ -163,7 +163,7 @@ fn verdict(r: &ScenarioReport) -> Option<(&'static str, &'static str, String, St
                 words::location(&f.location),
                 f.step,
                 f.action,
-                words::expected(&f.expected),
+                words::expected_of(f),
                 words::got(f)
             );
             if let Some(h) = &r.hint {

@@ -54,7 +54,7 @@ fn yaml_string(s: &str) -> String {
 
 /// A test point's description: `#` would start a directive, so it is escaped as TAP says.
 fn description(r: &ScenarioReport) -> String {
-    format!("{} ({})", r.id, r.requirements.join(", "))
+    super::words::id_and_requirements(r)
         .replace('\\', "\\\\")
         .replace('#', "\\#")
 }
@@ -114,7 +114,7 @@ fn diagnostics(r: &ScenarioReport, w: &mut impl Write) -> io::Result<()> {
             writeln!(w, "  status: {}", yaml_string(status))?;
             writeln!(w, "  at: {}", yaml_string(&words::location(&f.location)))?;
             writeln!(w, "  step: {}", yaml_string(&f.action))?;
-            let expected = words::expected(&f.expected);
+            let expected = words::expected_of(f);
             writeln!(w, "  expected: {}", yaml_string(&expected))?;
             writeln!(w, "  got: {}", yaml_string(&words::got(f)))?;
             if let Some(b) = words::received(f) {

@@ -6,7 +6,7 @@ use std::path::Path;
 use bytes::Bytes;
 
 use crate::outcome::{
-    Excerpt, Expected, Mismatch, Observation, ScenarioReport, Status, StepFailure, Traffic,
+    Excerpt, Expected, Mismatch, Observation, Peer, ScenarioReport, Status, StepFailure, Traffic,
 };
 use crate::scenario::{CloseKind, Location};
 
@@ -73,8 +73,18 @@ pub fn close(k: CloseKind) -> &'static str {
     }
 }
 
-/// What a step needed.
+/// What a step needed, of a server.
 pub fn expected(e: &Expected) -> String {
+    expected_by(e, Peer::Server)
+}
+
+/// What a failed step needed, naming the program under test as the failure says.
+pub fn expected_of(f: &StepFailure) -> String {
+    expected_by(&f.expected, f.peer)
+}
+
+/// What a step needed of `peer`.
+pub fn expected_by(e: &Expected, peer: Peer) -> String {
     match e {
         Expected::OneOf { alternatives } => alternatives.join("\n        or: "),
         Expected::Raw {
@@ -94,7 +104,7 @@ pub fn expected(e: &Expected) -> String {
         } => format!("bytes up to `{}`", escape(delimiter)),
         Expected::Pong => "PONG, before anything else (the PING barrier)".to_owned(),
         Expected::Silence { window_ms } => format!("nothing at all for {window_ms} ms"),
-        Expected::Taken => "the server to read what was sent".to_owned(),
+        Expected::Taken => format!("{} to read what was sent", peer.noun()),
         Expected::Connected { conn, addr } => format!("to connect `{conn}` to {addr}"),
         Expected::Accepted { conn, addr } => {
             format!("your program to connect to the harness on {addr} (`{conn}`)")
@@ -109,7 +119,7 @@ pub fn expected(e: &Expected) -> String {
         Expected::File { path, content } => {
             format!(
                 "the file `{path}` in your program's folder: {}",
-                expected(content)
+                expected_by(content, peer)
             )
         }
     }
@@ -140,8 +150,14 @@ fn raw(what: &str, bytes: &[u8], until_close: bool, trim: bool, ignore_case: boo
     out
 }
 
-/// What happened instead; `received` are the bytes that came with it.
+/// What happened instead, at a server; `received` are the bytes that came with it.
 pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
+    observed_by(o, received, Peer::Server)
+}
+
+/// What happened instead at `peer`; `received` are the bytes that came with it.
+pub fn observed_by(o: &Observation, received: Option<&Bytes>, peer: Peer) -> String {
+    let who = peer.noun();
     match o {
         Observation::Message {
             line,
@@ -155,7 +171,7 @@ pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
             "a line that is not a valid server message: {why} (byte {offset} of the stream)"
         ),
         Observation::Closed { how } => {
-            format!("the server closed the connection ({})", close(*how))
+            format!("{who} closed the connection ({})", close(*how))
         }
         Observation::Nothing => "nothing, before the deadline".to_owned(),
         Observation::Incomplete { len } => {
@@ -168,20 +184,7 @@ pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
         } => format!(
             "`{line}`, which announces {announced} bytes; only {arrived} arrived before the deadline"
         ),
-        Observation::Short {
-            len: 0,
-            closed: None,
-        } => "nothing, before the deadline".to_owned(),
-        Observation::Short { len, closed: None } => {
-            format!("{len} bytes, no match, then nothing more before the deadline")
-        }
-        Observation::Short {
-            len,
-            closed: Some(how),
-        } => format!(
-            "{len} bytes, then the server closed the connection ({})",
-            close(*how)
-        ),
+        Observation::Short { len, closed } => short(who, *len, *closed),
         Observation::NotReady { why } => why.clone(),
         Observation::Output {
             len: 0,
@@ -200,15 +203,24 @@ pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
         Observation::StillRunning => "your program was still running at the deadline".to_owned(),
         Observation::Exited { exit } => format!("your program {exit}"),
         Observation::NoFile => "there is no such file".to_owned(),
-        Observation::FileContent { len } => format!("the file holds {len} bytes that do not match"),
+        Observation::FileContent {
+            len,
+            want,
+            differs_at,
+        } => file_content(*len, *want, *differs_at),
         Observation::Broken { why } => why.clone(),
         Observation::Bytes => format!("`{}`", escape(received.map_or(&[][..], |b| b))),
+        Observation::RawBytes {
+            len,
+            differs_at,
+            closed,
+        } => raw_bytes(who, *len, *differs_at, *closed, received),
         Observation::NotTaken {
             taken,
             total,
             elapsed_ms,
             idle_ms,
-        } => not_taken(*taken, *total, *elapsed_ms, *idle_ms),
+        } => not_taken(who, *taken, *total, *elapsed_ms, *idle_ms),
         Observation::WriteFailed { taken, error } => {
             format!("writing failed after {taken} bytes: {error}")
         }
@@ -217,22 +229,105 @@ pub fn observed(o: &Observation, received: Option<&Bytes>) -> String {
     }
 }
 
+/// Fewer raw bytes than awaited, then the deadline or the close.
+fn short(who: &str, len: u64, closed: Option<CloseKind>) -> String {
+    match (len, closed) {
+        (0, None) => "nothing, before the deadline".to_owned(),
+        (len, None) => format!("{len} bytes, no match, then nothing more before the deadline"),
+        (0, Some(how)) => format!(
+            "nothing (0 bytes), then {who} closed the connection ({})",
+            close(how)
+        ),
+        (len, Some(how)) => format!(
+            "{}, then {who} closed the connection ({})",
+            bytes_count(len),
+            close(how)
+        ),
+    }
+}
+
+/// A file that does not match: `the file has 1,024 of 70,000 bytes`, `the file has its 5
+/// bytes, differing from the expected from byte 2 on`.
+fn file_content(len: u64, want: Option<u64>, differs_at: Option<u64>) -> String {
+    let mut out = match want {
+        Some(want) if want > len => {
+            format!("the file has {} of {}", count(len), bytes_count(want))
+        }
+        Some(want) if want < len => {
+            format!("the file has {}, not {}", bytes_count(len), count(want))
+        }
+        Some(_) => format!("the file has its {}", bytes_count(len)),
+        None => format!("the file holds {} that do not match", bytes_count(len)),
+    };
+    // A file that is the expected one cut short differs only where it ends: its size says so.
+    if let Some(at) = differs_at.filter(|&at| at < len.min(want.unwrap_or(u64::MAX))) {
+        out += &format!(", differing from the expected from byte {at} on");
+    }
+    out
+}
+
+/// Bytes shown in a `got` line; the rest are in the `bytes` excerpt and hexdump.
+const GOT_BYTES: usize = 64;
+
+/// A count of bytes with thousands separators: `70,000 bytes`, `1 byte`.
+pub fn bytes_count(n: u64) -> String {
+    count(n) + if n == 1 { " byte" } else { " bytes" }
+}
+
+/// A number with thousands separators: `70,000`.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Raw bytes that arrived: `5 bytes `hello`, differing from byte 3 on, then the client closed
+/// the connection (FIN (orderly close))`; `nothing (0 bytes)`.
+fn raw_bytes(
+    who: &str,
+    len: u64,
+    differs_at: Option<u64>,
+    closed: Option<CloseKind>,
+    received: Option<&Bytes>,
+) -> String {
+    let mut out = if len == 0 {
+        "nothing (0 bytes)".to_owned()
+    } else {
+        let got = received.map_or(&[][..], |b| &b[..b.len().min(GOT_BYTES)]);
+        let more = if (got.len() as u64) < len { "..." } else { "" };
+        format!("{} `{}{more}`", bytes_count(len), escape(got))
+    };
+    if let Some(at) = differs_at {
+        out += &format!(", differing from the expected from byte {at} on");
+    }
+    if let Some(how) = closed {
+        out += &format!(", then {who} closed the connection ({})", close(how));
+    }
+    out
+}
+
 /// A send the program did not take in time: it never read, stopped reading, or read too slowly.
-fn not_taken(taken: u64, total: u64, elapsed_ms: u64, idle_ms: u64) -> String {
+fn not_taken(who: &str, taken: u64, total: u64, elapsed_ms: u64, idle_ms: u64) -> String {
     let secs = |ms: u64| format!("{:.1} s", ms as f64 / 1000.0);
     if taken == 0 {
         format!(
-            "the server read none of the {total} bytes of this send in {}",
+            "{who} read none of the {total} bytes of this send in {}",
             secs(elapsed_ms)
         )
     } else if idle_ms >= 1000 {
         format!(
-            "the server stopped reading: it took {taken} of {total} bytes, then nothing for the last {}",
+            "{who} stopped reading: it took {taken} of {total} bytes, then nothing for the last {}",
             secs(idle_ms)
         )
     } else {
         format!(
-            "the server reads too slowly: it took {taken} of {total} bytes in {}, and was still reading at the deadline",
+            "{who} reads too slowly: it took {taken} of {total} bytes in {}, and was still reading at the deadline",
             secs(elapsed_ms)
         )
     }
@@ -267,7 +362,7 @@ pub fn mismatch(m: &Mismatch) -> String {
 
 /// What happened, with the reasons of a mismatch: the `got` of every report.
 pub fn got(f: &StepFailure) -> String {
-    let mut out = observed(&f.observed, f.received.as_ref());
+    let mut out = observed_by(&f.observed, f.received.as_ref(), f.peer);
     if !f.mismatches.is_empty() {
         let why: Vec<String> = f.mismatches.iter().map(mismatch).collect();
         out += &format!("\n  (why: {})", why.join("; "));
@@ -330,9 +425,19 @@ pub fn failure_summary(f: &StepFailure) -> String {
         "{}: {}: expected {}, got {}",
         location(&f.location),
         f.action,
-        expected(&f.expected),
+        expected_of(f),
         got(f)
     ))
+}
+
+/// A scenario's name with the requirements it cites: `relay-to-others (CHAT-3, CHAT-4)`, or
+/// just its id when it cites none.
+pub fn id_and_requirements(r: &ScenarioReport) -> String {
+    if r.requirements.is_empty() {
+        r.id.clone()
+    } else {
+        format!("{} ({})", r.id, r.requirements.join(", "))
+    }
 }
 
 /// Why a scenario earned nothing without a failed step, in a sentence a student can act on:
@@ -359,13 +464,11 @@ pub fn failure_text(r: &ScenarioReport) -> String {
     let Some(f) = &r.failure else {
         return String::new();
     };
-    let mut out = format!(
-        "{} {}: {} [{}]\n",
-        status(r.status),
-        r.id,
-        r.title,
-        r.requirements.join(", ")
-    );
+    let mut out = format!("{} {}: {}", status(r.status), r.id, r.title);
+    if !r.requirements.is_empty() {
+        out += &format!(" [{}]", r.requirements.join(", "));
+    }
+    out += "\n";
     out += &format!(
         "  at {}, step {}: {}\n",
         location(&f.location),
@@ -373,7 +476,7 @@ pub fn failure_text(r: &ScenarioReport) -> String {
         f.action
     );
     out += &source_excerpt(f);
-    out += &format!("  expected: {}\n", expected(&f.expected));
+    out += &format!("  expected: {}\n", expected_of(f));
     out += &format!("       got: {}\n", got(f));
     if let Some(b) = received(f) {
         out += &format!("     bytes: {b}\n");
@@ -412,7 +515,7 @@ fn transcript(f: &StepFailure) -> String {
         let (arrow, text) = match &e.traffic {
             Traffic::Sent(x) => ("->", excerpt(x)),
             Traffic::Received(x) => ("<-", excerpt(x)),
-            Traffic::Observed { observation } => ("  ", observed(observation, None)),
+            Traffic::Observed { observation } => ("  ", observed_by(observation, None, f.peer)),
             Traffic::Note { text } => ("  ", text.clone()),
         };
         out += &format!("    {:<12} {arrow} {text}\n", e.conn);

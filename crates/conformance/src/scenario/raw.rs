@@ -34,6 +34,8 @@ pub(crate) struct RawProgram {
     pub ready: Option<super::model::Ready>,
     pub ready_timeout: Option<u64>,
     pub builtin: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// One fixture file: literal text, or deterministic random bytes of a size.
@@ -83,7 +85,7 @@ pub(crate) struct RawStep {
     // Actions.
     pub connect: Option<Spanned<String>>,
     pub send: Option<Spanned<OneOrMany>>,
-    pub send_raw: Option<Spanned<String>>,
+    pub send_raw: Option<Spanned<RawSendRaw>>,
     pub send_hex: Option<Spanned<String>>,
     pub half_close: Option<Spanned<String>>,
     pub reset: Option<Spanned<String>>,
@@ -158,6 +160,21 @@ impl RawFileMatcher {
             ignore_case: self.ignore_case,
         }
     }
+}
+
+/// `send_raw`: bytes in the escaped notation, or `{ file: NAME }`, a file of the suite.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawSendRaw {
+    Text(String),
+    File(RawSendFile),
+}
+
+/// `send_raw: { file: NAME }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSendFile {
+    pub file: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,10 @@ pub struct RawShort {
     pub partial: Bytes,
     /// How many arrived.
     pub len: usize,
+    /// All that arrived (bounded by the raw read's limit): where a comparison differs.
+    pub all: Bytes,
+    /// Whether the program had closed the connection (also when the bytes did not match).
+    pub closed: Option<CloseKind>,
 }
 
 /// How a raw read ended early.
@@ -37,11 +41,13 @@ pub enum RawEnd {
 }
 
 impl RawShort {
-    fn new(end: RawEnd, buf: &[u8]) -> Self {
+    fn new(end: RawEnd, all: Bytes) -> Self {
         RawShort {
             end,
-            partial: Bytes::copy_from_slice(&buf[..buf.len().min(SHOWN_BYTES.max(4096))]),
-            len: buf.len(),
+            partial: all.slice(..all.len().min(SHOWN_BYTES.max(4096))),
+            len: all.len(),
+            all,
+            closed: None,
         }
     }
 }
@@ -69,11 +75,11 @@ impl Conn {
             Conn::Tcp(c) => c,
             Conn::Udp(u) => {
                 return match u.recv(deadline).await {
-                    Err(why) => Err(RawShort::new(RawEnd::Broken(why), &[])),
-                    Ok(None) => Err(RawShort::new(RawEnd::Deadline, &[])),
+                    Err(why) => Err(RawShort::new(RawEnd::Broken(why), Bytes::new())),
+                    Ok(None) => Err(RawShort::new(RawEnd::Deadline, Bytes::new())),
                     Ok(Some(d)) => match judge(&d, false) {
                         Judged::Take(_) => Ok(d),
-                        Judged::More | Judged::Mismatch => Err(RawShort::new(RawEnd::Mismatch, &d)),
+                        Judged::More | Judged::Mismatch => Err(RawShort::new(RawEnd::Mismatch, d)),
                     },
                 };
             }
@@ -104,7 +110,10 @@ impl Conn {
                 }
             };
             if let Some(end) = end {
-                return Err(RawShort::new(end, &c.buf));
+                // The step fails and ends the scenario: what arrived moves into the report.
+                let mut short = RawShort::new(end, c.buf.split().freeze());
+                short.closed = c.closed;
+                return Err(short);
             }
         }
     }

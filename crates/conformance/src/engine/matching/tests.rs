@@ -333,6 +333,6 @@ fn expectations_in_words() {
         ),
     ];
     for (e, want) in table {
-        assert_eq!(describe(&e, &vars), want);
+        assert_eq!(describe(&e, &vars, "the server"), want);
     }
 }

@@ -43,6 +43,7 @@ fn report(suite: &Suite, a_step: usize) -> RunReport {
         mismatches: Vec::new(),
         received: None,
         transcript: Vec::new(),
+        peer: crate::outcome::Peer::Server,
     };
     for (s, (status, step)) in r.scenarios.iter_mut().zip([
         (Status::Failed, a_step),

@@ -134,7 +134,7 @@ fn failure(f: &StepFailure) -> String {
     }
     row(
         "expected",
-        format!("<code>{}</code>", escape(&words::expected(&f.expected))),
+        format!("<code>{}</code>", escape(&words::expected_of(f))),
     );
     row("got", format!("<code>{}</code>", escape(&words::got(f))));
     if let Some(b) = words::received(f) {
@@ -160,7 +160,9 @@ fn transcript(f: &StepFailure) -> String {
         let (arrow, text) = match &e.traffic {
             Traffic::Sent(x) => ("-&gt;", words::excerpt(x)),
             Traffic::Received(x) => ("&lt;-", words::excerpt(x)),
-            Traffic::Observed { observation } => ("", words::observed(observation, None)),
+            Traffic::Observed { observation } => {
+                ("", words::observed_by(observation, None, f.peer))
+            }
             Traffic::Note { text } => ("", text.clone()),
         };
         let _ = writeln!(

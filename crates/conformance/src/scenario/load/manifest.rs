@@ -80,7 +80,27 @@ fn program(
             .ready_timeout
             .map_or(defaults.ready_timeout, std::time::Duration::from_millis),
         builtin: v.builtin.clone(),
+        env: env(d, raw),
     }
+}
+
+/// `program: env:`: names a shell can set, values without NUL.
+fn env(d: &mut Diagnostics<'_>, raw: &serde_saphyr::Spanned<RawProgram>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, value) in &raw.value.env {
+        let checked = crate::program::check_env_name(name)
+            .and_then(|()| crate::program::check_env_value(value));
+        match checked {
+            Ok(()) => out.push((name.clone(), value.clone())),
+            Err(why) => d.error(
+                &raw.referenced,
+                format!("program env: {why}"),
+                "program",
+                Some("e.g. `env: {PYTHONUNBUFFERED: \"1\"}`"),
+            ),
+        }
+    }
+    out
 }
 
 /// An address of `addresses:`.

@@ -62,12 +62,21 @@ pub(super) fn load(
             };
             Action::ExpectFile {
                 program,
-                path: file_path(d, &f.value.path, &f.referenced)?,
+                path: file_path(d, scope, &f.value.path, &f.referenced)?,
                 matcher: raw_matcher(d, scope, &matcher, "expect_file", false)?,
                 timeout,
             }
         }
     })
+}
+
+/// Values that stand for every variable while a path is checked at load time.
+struct Sample;
+
+impl crate::scenario::VarSource for Sample {
+    fn value(&self, _: &str) -> Option<&[u8]> {
+        Some(b"name")
+    }
 }
 
 /// `start: NAME`, optionally `on: LISTENER` (the listener whose port a client is given).
@@ -156,10 +165,18 @@ fn exit_code(d: &mut Diagnostics<'_>, raw: &Spanned<RawExit>) -> Option<Option<i
     }
 }
 
-/// A path in the working folder: relative, inside it.
-fn file_path(d: &mut Diagnostics<'_>, path: &str, at: &YamlLocation) -> Option<String> {
-    match wire::path::RelativePath::parse(path) {
-        Ok(_) => Some(path.to_owned()),
+/// A path in the working folder: relative, inside it. With variables, it is checked once they
+/// have values, when the step runs; here, with each variable standing for a plain name.
+fn file_path(
+    d: &mut Diagnostics<'_>,
+    scope: &Scope<'_>,
+    path: &str,
+    at: &YamlLocation,
+) -> Option<crate::scenario::Template> {
+    let t = template(d, scope, path, false, at, "expect_file")?;
+    let sample = t.render_text(&Sample).unwrap_or_default();
+    match wire::path::RelativePath::parse(&sample) {
+        Ok(_) => Some(t),
         Err(e) => {
             d.error(
                 at,

@@ -12,7 +12,7 @@ use super::step::{repeat, timeout};
 use super::values::{payload_source, template};
 use super::{DEFAULT_SEND_TIMEOUT, DEFAULT_SPLIT_PAUSE};
 use crate::scenario::model::{Send, SendData, SendItem, Split, Template};
-use crate::scenario::raw::{OneOrMany, RawSplit, RawStep};
+use crate::scenario::raw::{OneOrMany, RawSendRaw, RawSplit, RawStep};
 
 /// What a variable stands for while a line is checked.
 const STAND_IN: &str = "x1";
@@ -28,9 +28,26 @@ pub(super) fn load(
     let data = if let Some(hex) = &s.send_hex {
         SendData::Hex(hex_bytes(d, hex)?)
     } else if let Some(raw) = &s.send_raw {
-        let t = template(d, scope, &raw.value, true, &raw.referenced, "send_raw")?;
-        scope.broadcasts |= sends_msg(&stand_in(&t));
-        SendData::Raw(t)
+        match &raw.value {
+            RawSendRaw::Text(text) => {
+                let t = template(d, scope, text, true, &raw.referenced, "send_raw")?;
+                scope.broadcasts |= sends_msg(&stand_in(&t));
+                SendData::Raw(t)
+            }
+            RawSendRaw::File(f) => {
+                let Some(file) = scope.files.iter().find(|sf| sf.path == f.file) else {
+                    d.error(
+                        &raw.referenced,
+                        format!("the suite has no file `{}`", f.file),
+                        "send_raw",
+                        Some("files are declared in suite.yaml"),
+                    );
+                    return None;
+                };
+                scope.broadcasts |= sends_msg(&file.content);
+                SendData::File(f.file.clone())
+            }
+        }
     } else {
         SendData::Messages(messages(d, scope, s)?)
     };

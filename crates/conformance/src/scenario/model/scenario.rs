@@ -134,11 +134,13 @@ impl Scenario {
         &self.connections[id.0]
     }
 
-    /// Whether any connection is UDP (the scenario needs a target that serves UDP).
+    /// Whether a connection reaches the target over UDP (the scenario needs a target that
+    /// serves UDP). A UDP listener of the harness's own (a client's scenario) does not count:
+    /// the harness serves it.
     pub fn needs_udp(&self) -> bool {
         self.connections
             .iter()
-            .any(|c| c.transport == Transport::Udp)
+            .any(|c| c.transport == Transport::Udp && !c.listen)
     }
 
     /// The connections the harness listens on, in declaration order: the first one's port is

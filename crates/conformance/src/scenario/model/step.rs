@@ -94,8 +94,8 @@ pub enum Action {
     ExpectFile {
         /// The instance whose folder it is.
         program: ProgramId,
-        /// The file's path in the folder.
-        path: String,
+        /// The file's path in the folder (variables allowed: `uploads/${name}`).
+        path: Template,
         /// How its content must look (read whole).
         matcher: RawMatcher,
         /// For it to get there.
@@ -150,6 +150,8 @@ pub enum SendData {
     Raw(Template),
     /// Bytes given in hex (`send_hex`).
     Hex(Bytes),
+    /// The bytes of a file of the suite (`send_raw: { file: NAME }`), by its path.
+    File(String),
 }
 
 /// One client message of a `send`.
@@ -266,7 +268,9 @@ impl Action {
                 ..
             } => format!("expect on {conn}'s standard error"),
             Action::ExpectExit { .. } => format!("expect {conn} to exit"),
-            Action::ExpectFile { path, .. } => format!("expect the file {path} of {conn}"),
+            Action::ExpectFile { path, .. } => {
+                format!("expect the file {} of {conn}", path.source)
+            }
         }
     }
 }

@@ -87,6 +87,9 @@ pub struct ProgramSettings {
     pub ready_timeout: std::time::Duration,
     /// The lab of the reference crate graded when no program is given (`reference lab NAME`).
     pub builtin: Option<String>,
+    /// Environment variables the program is started with (`program: env:`), in name order;
+    /// `--env` overrides them.
+    pub env: Vec<(String, String)>,
 }
 
 /// The program's role.
@@ -129,6 +132,7 @@ impl Default for ProgramSettings {
             ready: Ready::Tcp,
             ready_timeout: std::time::Duration::from_secs(10),
             builtin: None,
+            env: Vec::new(),
         }
     }
 }
