@@ -46,6 +46,15 @@ pub struct ChatResult {
     pub per_sec: f64,
     pub p50_us: u64,
     pub p99_us: u64,
+    /// CPU time (user and system) the server under test used during the phase.
+    pub server_cpu: Duration,
+}
+
+impl ChatResult {
+    /// The server's CPU time per delivered line, in microseconds.
+    pub fn cpu_us_per_line(&self) -> f64 {
+        self.server_cpu.as_secs_f64() * 1e6 / self.delivered.max(1) as f64
+    }
 }
 
 /// Runs one phase against `addr`, timing it on standard error.
@@ -295,6 +304,7 @@ impl Received {
             per_sec: delivered as f64 / (self.last - start).as_secs_f64().max(1e-9),
             p50_us: pick(0.50),
             p99_us: pick(0.99),
+            server_cpu: Duration::ZERO,
         }
     }
 }

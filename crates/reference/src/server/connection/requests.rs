@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tracing::{info, warn};
 use wire::{ClientMessage, ErrorCode, FileHeader, Name, Part, PathArg, ServerMessage, Text, Token};
 
 use super::session::{Flow, Session};
 use super::{End, Gone};
+
+/// `OK`, the reply to every relayed `MSG`: encoded once, for the life of the program.
+const OK_LINE: &[u8] = b"OK\n";
 use crate::server::files::FileError;
 use crate::server::message::{HELLO_FIRST, encode, goodbye, welcome};
 use crate::server::outbox::Outgoing;
@@ -68,9 +71,9 @@ impl Session {
                 )
                 .await;
         }
-        // A slot is reserved first, so the WELCOME can be queued under the room's lock.
-        let permit = self.queue.reserve().await.map_err(|_| Gone)?;
+        // Room is reserved first, so the WELCOME can be queued under the room's lock.
         let welcome = encode(&welcome(&name));
+        let permit = self.queue.reserve(welcome.len()).await.map_err(|_| Gone)?;
         let joined = Membership::join(
             &self.shared.room,
             &name,
@@ -113,7 +116,7 @@ impl Session {
             cut = relayed.cut,
             "MSG -> OK"
         );
-        self.send(&ServerMessage::Ok(None)).await?;
+        self.send_line(Bytes::from_static(OK_LINE)).await?;
         // One relay fills every other queue: let their writers run before the next one, so a
         // burst of pipelined lines does not outrun them (and overflow the queues of clients
         // that do read).
