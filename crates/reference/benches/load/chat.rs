@@ -48,12 +48,19 @@ pub struct ChatResult {
     pub p99_us: u64,
     /// CPU time (user and system) the server under test used during the phase.
     pub server_cpu: Duration,
+    /// CPU time the load tool itself used (its clients decode every line they receive).
+    pub load_cpu: Duration,
 }
 
 impl ChatResult {
     /// The server's CPU time per delivered line, in microseconds.
     pub fn cpu_us_per_line(&self) -> f64 {
         self.server_cpu.as_secs_f64() * 1e6 / self.delivered.max(1) as f64
+    }
+
+    /// The load tool's CPU time per delivered line, in microseconds.
+    pub fn load_us_per_line(&self) -> f64 {
+        self.load_cpu.as_secs_f64() * 1e6 / self.delivered.max(1) as f64
     }
 }
 
@@ -305,6 +312,7 @@ impl Received {
             p50_us: pick(0.50),
             p99_us: pick(0.99),
             server_cpu: Duration::ZERO,
+            load_cpu: Duration::ZERO,
         }
     }
 }

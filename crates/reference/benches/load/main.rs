@@ -90,9 +90,10 @@ async fn chat_timed(
     target: Target,
     pace: Pace,
 ) -> ChatResult {
-    let before = process.cpu();
+    let (before, load_before) = (process.cpu(), processes::cpu_of("self"));
     let mut result = chat(o, addr, target, pace).await;
     result.server_cpu = process.cpu().saturating_sub(before);
+    result.load_cpu = processes::cpu_of("self").saturating_sub(load_before);
     result
 }
 

@@ -41,20 +41,25 @@ impl Running {
 
     /// CPU time the process has used so far (user and system, all threads).
     pub fn cpu(&self) -> Duration {
-        // utime and stime, fields 14 and 15 of /proc/PID/stat, in USER_HZ (100 a second on
-        // Linux); the fields after the command name, which may hold spaces, start at field 3.
-        let ticks = std::fs::read_to_string(format!("/proc/{}/stat", self.0.id()))
-            .ok()
-            .and_then(|stat| {
-                let rest = &stat[stat.rfind(')')? + 1..];
-                let fields: Vec<&str> = rest.split_whitespace().collect();
-                let utime: u64 = fields.get(11)?.parse().ok()?;
-                let stime: u64 = fields.get(12)?.parse().ok()?;
-                Some(utime + stime)
-            })
-            .unwrap_or(0);
-        Duration::from_millis(ticks * 10)
+        cpu_of(&self.0.id().to_string())
     }
+}
+
+/// CPU time process `pid` (or `self`) has used so far (user and system, all threads).
+pub fn cpu_of(pid: &str) -> Duration {
+    // utime and stime, fields 14 and 15 of /proc/PID/stat, in USER_HZ (100 a second on
+    // Linux); the fields after the command name, which may hold spaces, start at field 3.
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some(utime + stime)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
 }
 
 impl Drop for Running {
@@ -82,7 +87,10 @@ impl Server {
     /// once; uploads up to 16 GiB.
     pub fn start_with(root: &Path, connections: usize) -> Server {
         let log = tempfile::NamedTempFile::new().expect("log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reference"))
+        // `LOAD_REFERENCE_BIN` measures another build (an older commit, say) with the same load.
+        let binary = std::env::var_os("LOAD_REFERENCE_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_reference").into());
+        let mut child = Command::new(binary)
             .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
             .args(["--max-connections", &connections.to_string()])
             .args(["--max-upload", &(16u64 << 30).to_string()])

@@ -43,8 +43,8 @@ pub fn chat(o: &Options, f: &ChatFigures) {
         o.clients
     );
     println!(
-        "  {:<28} {:>14} {:>10} {:>10} {:>9} {:>13}",
-        "", "lines/s", "p50", "p99", "lost", "CPU/line"
+        "  {:<28} {:>14} {:>10} {:>10} {:>9} {:>13} {:>13}",
+        "", "lines/s", "p50", "p99", "lost", "CPU/line", "load CPU/line"
     );
     let ncat = f.ncat.as_ref();
     row("reference, paced", &f.reference_paced);
@@ -75,13 +75,14 @@ pub fn chat(o: &Options, f: &ChatFigures) {
 
 fn row(label: &str, r: &ChatResult) {
     println!(
-        "  {:<28} {:>14.0} {:>10} {:>10} {:>9} {:>10.3} µs",
+        "  {:<28} {:>14.0} {:>10} {:>10} {:>9} {:>10.3} µs {:>10.3} µs",
         label,
         r.per_sec,
         format_us(r.p50_us),
         format_us(r.p99_us),
         r.expected - r.delivered,
         r.cpu_us_per_line(),
+        r.load_us_per_line(),
     );
 }
 

@@ -39,6 +39,8 @@ pub(super) struct Session {
     pub(super) files: Arc<Semaphore>,
     /// The `PUT` whose payload is arriving.
     pub(super) put: Option<Put>,
+    /// `MSG`s relayed since this task last let the others run.
+    pub(super) relays_since_yield: u32,
     /// Requests received, malformed ones included, for the closing log line.
     pub(super) requests: u64,
     /// The name this connection was introduced under, kept for the closing log line.
@@ -61,6 +63,7 @@ impl Session {
             member: None,
             files: Arc::new(Semaphore::new(FILES_IN_FLIGHT)),
             put: None,
+            relays_since_yield: 0,
             requests: 0,
             introduced_as: None,
         }

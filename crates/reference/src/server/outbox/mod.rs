@@ -156,13 +156,13 @@ async fn write_lines<W: AsyncWrite + Unpin>(
         let n = timed(
             stall,
             std::future::poll_fn(|cx| {
-                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-                let mut used = 0;
-                for (slot, line) in slices.iter_mut().zip(lines.iter()) {
-                    *slot = IoSlice::new(line);
-                    used += 1;
+                // The slice array is filled on each poll: sized to the lines, not always to the
+                // largest (16 KiB of slices to clear for one `OK` would dominate).
+                match lines.len() {
+                    ..=8 => poll_write_lines::<8, _>(out, cx, lines),
+                    9..=64 => poll_write_lines::<64, _>(out, cx, lines),
+                    _ => poll_write_lines::<MAX_SLICES, _>(out, cx, lines),
                 }
-                Pin::new(&mut *out).poll_write_vectored(cx, &slices[..used])
             }),
         )
         .await?;
@@ -172,6 +172,21 @@ async fn write_lines<W: AsyncWrite + Unpin>(
         advance(lines, n);
     }
     Ok(())
+}
+
+/// One vectored write of the first `N` lines (at most).
+fn poll_write_lines<const N: usize, W: AsyncWrite + Unpin>(
+    out: &mut W,
+    cx: &mut std::task::Context<'_>,
+    lines: &VecDeque<Bytes>,
+) -> std::task::Poll<io::Result<usize>> {
+    let mut slices = [IoSlice::new(&[]); N];
+    let mut used = 0;
+    for (slot, line) in slices.iter_mut().zip(lines.iter()) {
+        *slot = IoSlice::new(line);
+        used += 1;
+    }
+    Pin::new(out).poll_write_vectored(cx, &slices[..used])
 }
 
 /// Drops the first `n` octets of `lines`: whole lines, then the front of a partly written one.
