@@ -138,9 +138,18 @@ async fn download_phase(o: &Options, root: &Path) -> (DownloadFigures, u64) {
     download::make_file(&root.join(download::FILE), size);
     let server = Server::start(root);
     let mut best_mb_per_s = 0f64;
+    let cpu_before = server.process.cpu();
     for _ in 0..o.downloads() {
         best_mb_per_s = best_mb_per_s.max(download::get_mb_per_s(server.addr, size).await);
     }
+    let gib = (size * u64::from(o.downloads())) as f64 / f64::from(1u32 << 30);
+    let get_cpu_ms_per_gib = server
+        .process
+        .cpu()
+        .saturating_sub(cpu_before)
+        .as_secs_f64()
+        * 1e3
+        / gib.max(1e-9);
     let during_get = server.process.peak_kib();
     let put_mb_per_s = download::put_mb_per_s(server.addr, &root.join(download::FILE), size).await;
     drop(server);
@@ -152,6 +161,7 @@ async fn download_phase(o: &Options, root: &Path) -> (DownloadFigures, u64) {
     };
     let figures = DownloadFigures {
         best_mb_per_s,
+        get_cpu_ms_per_gib,
         put_mb_per_s,
         iperf_default: measure(None),
         iperf_256k: measure(Some("256K")),

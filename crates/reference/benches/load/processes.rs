@@ -140,6 +140,9 @@ impl Broker {
             .arg(addr.port().to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
+            // Not inherited: with standard error on a regular file, ncat 7.93 in broker mode was
+            // seen relaying that file's content to its clients.
+            .stderr(Stdio::null())
             .spawn()
             .expect("ncat starts");
         let listening = wait_until(|| std::net::TcpStream::connect(addr).is_ok());

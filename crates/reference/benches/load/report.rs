@@ -19,6 +19,8 @@ pub struct ChatFigures {
 #[derive(Debug)]
 pub struct DownloadFigures {
     pub best_mb_per_s: f64,
+    /// The server's CPU time per GiB sent, over every `GET`, in milliseconds.
+    pub get_cpu_ms_per_gib: f64,
     /// One `PUT` of the same file.
     pub put_mb_per_s: f64,
     /// iperf3 with its default writes, then with 256 KiB writes; `None` when not measured.
@@ -96,6 +98,10 @@ pub fn download(o: &Options, f: &DownloadFigures) {
     println!(
         "  reference GET              {:>10.0} MB/s",
         f.best_mb_per_s
+    );
+    println!(
+        "  server CPU per GiB sent    {:>10.0} ms",
+        f.get_cpu_ms_per_gib
     );
     println!("  reference PUT (to OK)      {:>10.0} MB/s", f.put_mb_per_s);
     let ceiling = f
