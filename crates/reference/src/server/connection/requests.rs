@@ -17,7 +17,7 @@ const RELAYS_PER_YIELD: u32 = 32;
 /// `OK`, the reply to every relayed `MSG`: encoded once, for the life of the program.
 const OK_LINE: &[u8] = b"OK\n";
 use crate::server::files::FileError;
-use crate::server::message::{HELLO_FIRST, encode, goodbye, welcome};
+use crate::server::message::{HELLO_FIRST, encode, from_line, goodbye, welcome};
 use crate::server::outbox::Outgoing;
 use crate::server::room::Membership;
 
@@ -109,10 +109,7 @@ impl Session {
             info!(conn = self.id, "MSG before HELLO -> ERR 401");
             return self.hello_first().await;
         };
-        let from = encode(&ServerMessage::From {
-            name: member.name().clone(),
-            text: line,
-        });
+        let from = from_line(member.name(), &line);
         // CHAT-3: every FROM is queued before the author's OK.
         let relayed = member.relay(&from);
         info!(
