@@ -159,3 +159,92 @@ async fn read_chunk(
     .await
     .map_err(io::Error::other)?
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A sink without a socket: the copying path, as on systems without `sendfile`.
+    impl Sink for Vec<u8> {}
+
+    fn file_with(content: &[u8]) -> std::fs::File {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(content).unwrap();
+        use std::io::Seek;
+        file.rewind().unwrap();
+        file
+    }
+
+    #[tokio::test]
+    async fn without_a_socket_the_file_is_copied_whole() {
+        let content: Vec<u8> = (0..FILE_CHUNK * 2 + 17).map(|i| (i % 251) as u8).collect();
+        let download = Download {
+            file: file_with(&content),
+            size: content.len() as u64,
+        };
+        let mut out = Vec::new();
+        let sent = send(&mut out, download, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(sent, content.len() as u64);
+        assert_eq!(out, content);
+    }
+
+    #[tokio::test]
+    async fn a_file_shorter_than_announced_is_an_error() {
+        let download = Download {
+            file: file_with(b"12345"),
+            size: 8,
+        };
+        let mut out = Vec::new();
+        let result = send(&mut out, download, Duration::from_secs(5)).await;
+        assert!(
+            matches!(result, Err(WriteError::FileShrank { sent: 5, size: 8 })),
+            "{result:?}"
+        );
+        assert_eq!(out, b"12345");
+    }
+
+    /// Through a TCP socket (`sendfile` on Linux): the bytes arrive whole, and a file shorter
+    /// than announced is an error after what it had was sent.
+    #[tokio::test]
+    async fn through_a_socket_the_file_arrives_whole() {
+        use tokio::io::AsyncReadExt;
+        let content: Vec<u8> = (0..3 * 1024 * 1024 + 5).map(|i| (i % 253) as u8).collect();
+        for (size, shrank) in [
+            (content.len() as u64, false),
+            (content.len() as u64 + 9, true),
+        ] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let reader = tokio::spawn(async move {
+                let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let mut got = Vec::new();
+                client.read_to_end(&mut got).await.unwrap();
+                got
+            });
+            let (stream, _) = listener.accept().await.unwrap();
+            let (_input, mut output) = stream.into_split();
+            let download = Download {
+                file: file_with(&content),
+                size,
+            };
+            let result = send(&mut output, download, Duration::from_secs(10)).await;
+            drop(output);
+            match result {
+                Ok(sent) => assert!(!shrank && sent == size),
+                Err(WriteError::FileShrank { sent, .. }) => {
+                    assert!(shrank && sent == content.len() as u64);
+                }
+                Err(e) => panic!("{e}"),
+            }
+            let got = tokio::time::timeout(Duration::from_secs(10), reader)
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(got == content, "the bytes arrive whole and in order");
+        }
+    }
+}
