@@ -140,8 +140,8 @@ impl Broker {
             .arg(addr.port().to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            // Not inherited: with standard error on a regular file, ncat 7.93 in broker mode was
-            // seen relaying that file's content to its clients.
+            // Its messages are not wanted. (Its clients were seen receiving lines that are not
+            // the load's, such as ncat's version banner: see `Inbox::next`; cause not found.)
             .stderr(Stdio::null())
             .spawn()
             .expect("ncat starts");
