@@ -13,6 +13,9 @@ const MIN_DATAGRAM: usize = 1024;
 pub const MAX_LINE_LIMIT: usize = 65536;
 /// The largest datagram limit a server may set (UDP-16).
 pub const MAX_DATAGRAM_LIMIT: usize = 8192;
+/// The reference's bound on one client's outgoing queue, in octets: a burst of 16,000 short
+/// `FROM` lines, or 256 of the longest.
+const QUEUE_BYTES: usize = 1024 * 1024;
 /// The reference's datagram limit (spec §9.1).
 const REFERENCE_DATAGRAM: usize = 4096;
 
@@ -38,9 +41,10 @@ pub struct Config {
     /// Time without an octet from a client before the server says `BYE idle timeout` and closes
     /// (LIMIT-4: at least 30 s). Also bounds how long one write to a client may stall.
     pub idle_timeout: Duration,
-    /// Messages waiting for one client's socket. A client whose queue overflows because it does
-    /// not read is disconnected (CONN-7).
-    pub queue_capacity: usize,
+    /// Octets of messages waiting for one client's socket (each line counts its length, a
+    /// `FILE` its header line). A client whose queue overflows because it does not read is
+    /// disconnected (CONN-7). One message always fits an empty queue.
+    pub queue_bytes: usize,
     /// How long a silent UDP peer stays registered (UDP-13: at least 60 s).
     pub udp_peer_expiry: Duration,
     /// Largest UDP datagram in octets (UDP-10: at least 1024). Larger: ERR 413.
@@ -60,7 +64,7 @@ impl Config {
             max_upload: limits.max_payload,
             max_connections: 256,
             idle_timeout: Duration::from_secs(300),
-            queue_capacity: 1024,
+            queue_bytes: QUEUE_BYTES,
             udp_peer_expiry: Duration::from_secs(300),
             max_datagram: REFERENCE_DATAGRAM,
             grace_period: Duration::from_secs(5),
@@ -109,8 +113,8 @@ impl Config {
         if self.max_connections == 0 {
             return bad("the connection limit must be at least 1".into());
         }
-        if self.queue_capacity == 0 {
-            return bad("the outgoing queue must hold at least 1 message".into());
+        if self.queue_bytes == 0 {
+            return bad("the outgoing queue must hold at least 1 octet".into());
         }
         if self.max_datagram < MIN_DATAGRAM {
             return bad(format!(

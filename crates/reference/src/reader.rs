@@ -22,6 +22,9 @@ use wire::codec::CodecError;
 /// Octets read from the stream at a time, unless [`MessageReader::with_read_size`] says
 /// otherwise.
 pub const DEFAULT_READ_SIZE: usize = 64 * 1024;
+/// The first read of a stream: request lines are short, and an idle connection should hold
+/// little memory. Each read that fills what was asked doubles the next one, up to the read size.
+const FIRST_READ: usize = 1024;
 
 /// Why no item could be read.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +72,8 @@ pub struct MessageReader<C> {
     codec: C,
     buf: BytesMut,
     read_size: usize,
+    /// Octets asked of the next read: from [`FIRST_READ`] up to `read_size`.
+    next_read: usize,
 }
 
 impl<C> MessageReader<C>
@@ -81,12 +86,15 @@ where
     }
 
     /// A reader that reads up to `read_size` octets at a time (larger reads, fewer system calls
-    /// for bulk downloads).
+    /// for bulk downloads). Reads start small and double while they come back full, so a
+    /// connection that only ever sends short lines never holds a large buffer.
     pub fn with_read_size(codec: C, read_size: usize) -> Self {
+        let read_size = read_size.max(1);
         MessageReader {
             codec,
-            buf: BytesMut::with_capacity(read_size),
+            buf: BytesMut::new(),
             read_size,
+            next_read: FIRST_READ.min(read_size),
         }
     }
 
@@ -112,7 +120,8 @@ where
             if let Some(item) = self.decode_buffered()? {
                 return Ok(Some(item));
             }
-            self.buf.reserve(self.read_size);
+            self.buf.reserve(self.next_read);
+            let asked = self.buf.capacity() - self.buf.len();
             let read = input.read_buf(&mut self.buf);
             let n = match read_timeout {
                 Some(limit) => tokio::time::timeout(limit, read)
@@ -122,6 +131,9 @@ where
             }?;
             if n == 0 {
                 return Ok(self.codec.decode_eof(&mut self.buf)?);
+            }
+            if n >= asked.min(self.next_read) {
+                self.next_read = (self.next_read * 2).min(self.read_size);
             }
         }
     }

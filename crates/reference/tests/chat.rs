@@ -90,7 +90,8 @@ async fn several_clients_relay_at_once() {
 /// while the author keeps getting its OKs and another listener receives every line.
 #[tokio::test]
 async fn slow_reader_is_cut_off_while_others_keep_receiving() {
-    let server = TestServer::start(false, |c| c.queue_capacity = 16).await;
+    // Room for 16 of the 4013-octet `FROM` lines below.
+    let server = TestServer::start(false, |c| c.queue_bytes = 16 * 4013).await;
     let mut author = server.hello("author").await;
     let mut reader = server.hello("reader").await;
     let mut slow = server.hello("slow").await;
@@ -99,7 +100,7 @@ async fn slow_reader_is_cut_off_while_others_keep_receiving() {
     let batch: String = (0..10).map(|_| format!("{line}\n")).collect();
     let mut rounds = 0;
     let cut = loop {
-        // At most 40 MB: far beyond what socket buffers and a 16-message queue hold.
+        // At most 40 MB: far beyond what socket buffers and a 64 KB queue hold.
         assert!(rounds < 1000, "the slow reader was never cut off");
         rounds += 1;
         author.send(batch.as_bytes()).await;

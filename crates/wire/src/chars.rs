@@ -11,6 +11,36 @@ pub(crate) fn is_control(b: u8) -> bool {
     b < 0x20 || b == 0x7F
 }
 
+/// The offset of the first control octet ([`is_control`]) in `line`, if any. Eight octets at
+/// a time: a line is scanned on every decode, and most lines have none.
+pub(crate) fn find_control(line: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const DEL: u64 = u64::from_ne_bytes([0x7F; 8]);
+    let mut chunks = line.chunks_exact(8);
+    for (i, chunk) in chunks.by_ref().enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(word);
+        // Exact tests for "some octet is below 0x20" and "some octet is 0x7F" (the classic
+        // `hasless(x, 0x20)` and `haszero(x ^ 0x7F..)`); the offset is then found octet by octet.
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        let y = x ^ DEL;
+        let del = y.wrapping_sub(ONES) & !y & HIGHS;
+        if below | del != 0 {
+            return chunk
+                .iter()
+                .position(|&b| is_control(b))
+                .map(|at| i * 8 + at);
+        }
+    }
+    let tail = chunks.remainder();
+    let start = line.len() - tail.len();
+    tail.iter()
+        .position(|&b| is_control(b))
+        .map(|at| start + at)
+}
+
 /// `ALPHA / DIGIT / "_" / "-"`: a character of a `name`.
 pub(crate) fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
@@ -98,6 +128,24 @@ mod tests {
                 (name, token, tchar, pchar),
                 "{c:?}"
             );
+        }
+    }
+
+    #[test]
+    fn find_control_agrees_with_the_octet_rule_everywhere() {
+        for len in 0..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut line = vec![b'a'; len];
+                    // High octets around it, as in UTF-8 text.
+                    if at + 1 < len {
+                        line[at + 1] = 0xC3;
+                    }
+                    line[at] = b;
+                    let expected = line.iter().position(|&o| is_control(o));
+                    assert_eq!(find_control(&line), expected, "{line:?}");
+                }
+            }
         }
     }
 

@@ -61,7 +61,7 @@ pub(crate) fn line_text(line: &[u8]) -> Result<&str, (usize, MalformedKind)> {
     }
     let text =
         std::str::from_utf8(line).map_err(|e| (e.valid_up_to(), MalformedKind::InvalidUtf8))?;
-    match line.iter().position(|&b| chars::is_control(b)) {
+    match chars::find_control(line) {
         Some(at) => Err((at, MalformedKind::ControlCharacter(line[at]))),
         None => Ok(text),
     }
@@ -122,11 +122,19 @@ pub(crate) fn path(input: &str) -> PResult<'_, PathArg> {
 }
 
 /// `text = 1*tchar`, not starting with SP (that SP would be a doubled separator).
+///
+/// `input` is the rest of a line that passed [`line_text`]: valid UTF-8 without a control
+/// character, so every character is a `tchar` already and only the start is looked at. The
+/// line is scanned once, not once more per text field.
 pub(crate) fn text(input: &str) -> PResult<'_, Text> {
-    match chars::check_text(input) {
-        Ok(()) => Ok(("", Text(input.to_owned()))),
-        Err(e) => fail_at(input, e),
+    debug_assert!(chars::check_text(input).is_ok() || input.is_empty() || input.starts_with(' '));
+    if input.is_empty() {
+        return fail(input, MalformedKind::MissingField(Field::Text));
     }
+    if input.starts_with(' ') {
+        return fail(input, MalformedKind::UnexpectedSpace);
+    }
+    Ok(("", Text(input.to_owned())))
 }
 
 /// `size = "0" / ( %x31-39 *19DIGIT )`

@@ -52,6 +52,32 @@ pub async fn get_mb_per_s(addr: SocketAddr, size: u64) -> f64 {
     size as f64 / secs / 1e6
 }
 
+/// One `PUT` of the file at `path` (`size` bytes) with the reference client, in MB/s, from
+/// the first byte sent to the `OK` (the server has synced the file and renamed it).
+pub async fn put_mb_per_s(addr: SocketAddr, path: &Path, size: u64) -> f64 {
+    let mut client = reference::client::Client::connect(addr)
+        .await
+        .expect("connect");
+    client
+        .hello(&Name::new(format!("put{}", fastrand::u32(..))).expect("name"))
+        .await
+        .expect("hello");
+    let mut file = tokio::fs::File::open(path).await.expect("open");
+    let start = Instant::now();
+    client
+        .put(
+            &PathArg::new("uploaded.bin").expect("path"),
+            size,
+            &mut file,
+            &mut |_| {},
+        )
+        .await
+        .expect("PUT");
+    let secs = start.elapsed().as_secs_f64();
+    let _ = client.bye(None).await;
+    size as f64 / secs / 1e6
+}
+
 /// iperf3 over loopback, one stream, writes of `length` (its default if `None`): the
 /// receiver's rate in MB/s.
 pub fn iperf3(secs: u32, length: Option<&str>) -> Option<f64> {

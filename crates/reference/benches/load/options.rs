@@ -22,6 +22,9 @@ pub struct Options {
     /// Downloads; the best counts
     #[arg(long, default_value_t = 3)]
     pub runs: u32,
+    /// Idle connections held at once for the memory measure (0: skip it)
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub held: usize,
     /// Seconds of each iperf3 measurement
     #[arg(long, value_name = "S", default_value_t = 2)]
     pub iperf_secs: u32,

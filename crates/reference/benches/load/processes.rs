@@ -19,16 +19,47 @@ pub struct Running(pub Child);
 impl Running {
     /// VmHWM (peak resident memory) of the process, in KiB.
     pub fn peak_kib(&self) -> u64 {
+        self.status_kib("VmHWM:")
+    }
+
+    /// VmRSS (resident memory now) of the process, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        self.status_kib("VmRSS:")
+    }
+
+    fn status_kib(&self, field: &str) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))
             .ok()
             .and_then(|status| {
                 status
                     .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .find_map(|l| l.strip_prefix(field))
                     .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             })
             .unwrap_or(0)
     }
+
+    /// CPU time the process has used so far (user and system, all threads).
+    pub fn cpu(&self) -> Duration {
+        cpu_of(&self.0.id().to_string())
+    }
+}
+
+/// CPU time process `pid` (or `self`) has used so far (user and system, all threads).
+pub fn cpu_of(pid: &str) -> Duration {
+    // utime and stime, fields 14 and 15 of /proc/PID/stat, in USER_HZ (100 a second on
+    // Linux); the fields after the command name, which may hold spaces, start at field 3.
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let rest = &stat[stat.rfind(')')? + 1..];
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some(utime + stime)
+        })
+        .unwrap_or(0);
+    Duration::from_millis(ticks * 10)
 }
 
 impl Drop for Running {
@@ -49,10 +80,20 @@ pub struct Server {
 impl Server {
     /// Starts the release binary on a free port, serving `root`.
     pub fn start(root: &Path) -> Server {
+        Server::start_with(root, 1024)
+    }
+
+    /// Starts the release binary on a free port, serving `root`, admitting `connections` at
+    /// once; uploads up to 16 GiB.
+    pub fn start_with(root: &Path, connections: usize) -> Server {
         let log = tempfile::NamedTempFile::new().expect("log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reference"))
+        // `LOAD_REFERENCE_BIN` measures another build (an older commit, say) with the same load.
+        let binary = std::env::var_os("LOAD_REFERENCE_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_reference").into());
+        let mut child = Command::new(binary)
             .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
-            .args(["--max-connections", "1024"])
+            .args(["--max-connections", &connections.to_string()])
+            .args(["--max-upload", &(16u64 << 30).to_string()])
             .arg("--root")
             .arg(root)
             .stdout(Stdio::piped())
@@ -99,6 +140,9 @@ impl Broker {
             .arg(addr.port().to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
+            // Its messages are not wanted. (Its clients were seen receiving lines that are not
+            // the load's, such as ncat's version banner: see `Inbox::next`; cause not found.)
+            .stderr(Stdio::null())
             .spawn()
             .expect("ncat starts");
         let listening = wait_until(|| std::net::TcpStream::connect(addr).is_ok());

@@ -1,6 +1,7 @@
 //! The load tool's tables, printed on standard output.
 
 use crate::chat::ChatResult;
+use crate::held::Held;
 use crate::options::Options;
 
 /// The chat phases against both targets.
@@ -18,6 +19,10 @@ pub struct ChatFigures {
 #[derive(Debug)]
 pub struct DownloadFigures {
     pub best_mb_per_s: f64,
+    /// The server's CPU time per GiB sent, over every `GET`, in milliseconds.
+    pub get_cpu_ms_per_gib: f64,
+    /// One `PUT` of the same file.
+    pub put_mb_per_s: f64,
     /// iperf3 with its default writes, then with 256 KiB writes; `None` when not measured.
     pub iperf_default: Option<f64>,
     pub iperf_256k: Option<f64>,
@@ -40,8 +45,8 @@ pub fn chat(o: &Options, f: &ChatFigures) {
         o.clients
     );
     println!(
-        "  {:<28} {:>14} {:>10} {:>10} {:>9}",
-        "", "lines/s", "p50", "p99", "lost"
+        "  {:<28} {:>14} {:>10} {:>10} {:>9} {:>13} {:>13}",
+        "", "lines/s", "p50", "p99", "lost", "CPU/line", "load CPU/line"
     );
     let ncat = f.ncat.as_ref();
     row("reference, paced", &f.reference_paced);
@@ -72,12 +77,14 @@ pub fn chat(o: &Options, f: &ChatFigures) {
 
 fn row(label: &str, r: &ChatResult) {
     println!(
-        "  {:<28} {:>14.0} {:>10} {:>10} {:>9}",
+        "  {:<28} {:>14.0} {:>10} {:>10} {:>9} {:>10.3} µs {:>10.3} µs",
         label,
         r.per_sec,
         format_us(r.p50_us),
         format_us(r.p99_us),
-        r.expected - r.delivered
+        r.expected - r.delivered,
+        r.cpu_us_per_line(),
+        r.load_us_per_line(),
     );
 }
 
@@ -92,6 +99,11 @@ pub fn download(o: &Options, f: &DownloadFigures) {
         "  reference GET              {:>10.0} MB/s",
         f.best_mb_per_s
     );
+    println!(
+        "  server CPU per GiB sent    {:>10.0} ms",
+        f.get_cpu_ms_per_gib
+    );
+    println!("  reference PUT (to OK)      {:>10.0} MB/s", f.put_mb_per_s);
     let ceiling = f
         .iperf_default
         .into_iter()
@@ -145,4 +157,102 @@ fn format_us(us: u64) -> String {
 
 fn format_kib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+pub fn held(h: &Held) {
+    println!();
+    println!(
+        "connections held: {} of {} idle introduced connections in {:.1} s",
+        h.held, h.asked, h.secs
+    );
+    println!(
+        "  server RSS {} -> {}: {:.0} bytes ({:.2} KiB) per connection",
+        format_kib(h.rss_before_kib),
+        format_kib(h.rss_after_kib),
+        h.per_connection(),
+        h.per_connection() / 1024.0
+    );
+}
+
+/// Every measure of issue 13 on one line: now, the baseline of this run, the ratio, the target.
+pub fn summary(c: &ChatFigures, d: &DownloadFigures, h: Option<&Held>) {
+    println!();
+    println!("summary (target: issue 13):");
+    println!(
+        "  | {:<30} | {:>22} | {:>22} | {:>7} | {:<14} |",
+        "measure", "now", "baseline", "ratio", "target"
+    );
+    let ratio =
+        |a: f64, b: Option<f64>| b.map_or("-".into(), |b| format!("{:.2}x", a / b.max(1e-9)));
+    let ncat = c.ncat.as_ref();
+    let (rp, rb) = (&c.reference_paced, &c.reference_burst);
+    let lines = |r: &ChatResult| format!("{:.2} M lines/s", r.per_sec / 1e6);
+    let base = |f: &dyn Fn(&ChatResult) -> String, r: Option<&ChatResult>| {
+        r.map_or("ncat missing".into(), |r| format!("ncat {}", f(r)))
+    };
+    let burst = ncat.map(|n| &n.1);
+    let paced = ncat.map(|n| &n.0);
+    let line = |m: &str, now: String, b: String, r: String, t: &str| {
+        println!("  | {m:<30} | {now:>22} | {b:>22} | {r:>7} | {t:<14} |");
+    };
+    line(
+        "relay burst, lines/s",
+        lines(rb),
+        base(&lines, burst),
+        ratio(rb.per_sec, burst.map(|b| b.per_sec)),
+        ">= 2x ncat",
+    );
+    let p99 = |r: &ChatResult| format!("p99 {}", format_us(r.p99_us));
+    let p50 = |r: &ChatResult| format!("p50 {}", format_us(r.p50_us));
+    line(
+        "relay paced, p50",
+        p50(rp),
+        base(&p50, paced),
+        ratio(rp.p50_us as f64, paced.map(|p| p.p50_us as f64)),
+        "-",
+    );
+    line(
+        "relay paced, p99",
+        p99(rp),
+        base(&p99, paced),
+        ratio(rp.p99_us as f64, paced.map(|p| p.p99_us as f64)),
+        "<= 2 ms",
+    );
+    let cpu = |r: &ChatResult| format!("{:.3} µs/line", r.cpu_us_per_line());
+    line(
+        "relay burst, server CPU/line",
+        cpu(rb),
+        base(&cpu, burst),
+        ratio(rb.cpu_us_per_line(), burst.map(ChatResult::cpu_us_per_line)),
+        "-",
+    );
+    let ceiling = d
+        .iperf_default
+        .into_iter()
+        .chain(d.iperf_256k)
+        .reduce(f64::max);
+    let mb = |v: f64| format!("{v:.0} MB/s");
+    line(
+        "GET 1 GiB",
+        mb(d.best_mb_per_s),
+        ceiling.map_or("iperf3 missing".into(), |c| format!("iperf3 {}", mb(c))),
+        ratio(d.best_mb_per_s, ceiling),
+        ">= 1.0x",
+    );
+    line(
+        "PUT 1 GiB (to OK, synced)",
+        mb(d.put_mb_per_s),
+        ceiling.map_or("iperf3 missing".into(), |c| format!("iperf3 {}", mb(c))),
+        ratio(d.put_mb_per_s, ceiling),
+        "disk speed",
+    );
+    if let Some(h) = h {
+        line(
+            &format!("RSS per idle connection ({})", h.held),
+            format!("{:.2} KiB", h.per_connection() / 1024.0),
+            "-".into(),
+            "-".into(),
+            "<= 10 KiB",
+        );
+    }
 }

@@ -40,8 +40,8 @@ pub(super) struct ServeArgs {
     /// Seconds without a byte from a client before `BYE idle timeout`
     #[arg(long, value_name = "SECS", default_value_t = Seconds(defaults().idle_timeout))]
     idle_timeout: Seconds,
-    /// Messages queued per client; a client whose queue overflows is disconnected
-    #[arg(long, value_name = "N", default_value_t = defaults().queue_capacity)]
+    /// Octets queued per client; a client whose queue overflows is disconnected
+    #[arg(long, value_name = "BYTES", default_value_t = defaults().queue_bytes)]
     queue: usize,
     /// Seconds before a silent UDP peer is dropped
     #[arg(long, value_name = "SECS", default_value_t = Seconds(defaults().udp_peer_expiry))]
@@ -67,7 +67,7 @@ impl ServeArgs {
             max_upload: self.max_upload,
             max_connections: self.max_connections,
             idle_timeout: self.idle_timeout.0,
-            queue_capacity: self.queue,
+            queue_bytes: self.queue,
             udp_peer_expiry: self.udp_expiry.0,
             max_datagram: self.max_datagram,
             grace_period: self.grace.0,

@@ -1,20 +1,19 @@
 //! The TCP chat room: who holds which name, and the relay of `FROM` lines (spec §4.2, §11.3).
 //!
-//! Each member is reached through its connection's bounded outgoing queue. A relay never waits
-//! for a member: it uses `try_send`, and a member whose queue is full (its client does not read)
-//! is removed from the room and its connection cut (CONN-6, CONN-7). The lock is held only
+//! Each member is reached through its connection's outgoing queue, bounded in octets. A relay
+//! encodes the `FROM` once and queues the same `Bytes` to every member; it never waits for a
+//! member: it uses `try_send`, and a member whose queue cannot take the line (its client does not
+//! read) is removed from the room and its connection cut (CONN-6, CONN-7). The lock is held only
 //! while queueing, never across an `.await`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::CancellationToken;
 use wire::Name;
 
-use super::outbox::Outgoing;
+use super::outbox::{Outgoing, QueueSender, TrySendError};
 
 /// The introduced connections, by name.
 #[derive(Debug, Default)]
@@ -27,7 +26,7 @@ pub(crate) struct Room {
 struct Member {
     /// Connection id, so a late leave cannot remove a newer holder of the same name.
     id: u64,
-    queue: mpsc::Sender<Outgoing>,
+    queue: QueueSender,
     /// Cancelled to cut the connection when its queue overflows.
     cut: CancellationToken,
 }
@@ -58,7 +57,7 @@ impl Room {
         &self,
         name: &Name,
         id: u64,
-        queue: mpsc::Sender<Outgoing>,
+        queue: QueueSender,
         cut: CancellationToken,
         welcome: impl FnOnce(),
     ) -> Result<(), NameInUse> {
@@ -91,14 +90,14 @@ impl Room {
                     relayed.delivered += 1;
                     true
                 }
-                Err(TrySendError::Full(_)) => {
+                Err(TrySendError::Full) => {
                     tracing::warn!(conn = member.id, %name, "outgoing queue full: client does not read, disconnecting it");
                     member.cut.cancel();
                     relayed.cut += 1;
                     false
                 }
                 // Its connection is ending; it leaves the room by itself.
-                Err(TrySendError::Closed(_)) => false,
+                Err(TrySendError::Closed) => false,
             }
         });
         relayed
@@ -125,7 +124,7 @@ impl Membership {
         room: &Arc<Room>,
         name: &Name,
         id: u64,
-        queue: mpsc::Sender<Outgoing>,
+        queue: QueueSender,
         cut: CancellationToken,
         welcome: impl FnOnce(),
     ) -> Result<Membership, NameInUse> {
@@ -157,6 +156,7 @@ impl Drop for Membership {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::outbox::queue;
 
     fn name(n: &str) -> Name {
         Name::new(n).unwrap()
@@ -165,20 +165,21 @@ mod tests {
     #[test]
     fn relay_skips_author_and_cuts_full_queues() {
         let room = Arc::new(Room::default());
-        let (a_tx, mut a_rx) = mpsc::channel(4);
-        let (b_tx, mut b_rx) = mpsc::channel(4);
-        let (s_tx, _s_rx) = mpsc::channel(1);
+        let line = Bytes::from_static(b"FROM a hi\n");
+        let (a_tx, mut a_rx) = queue(4 * line.len());
+        let (b_tx, mut b_rx) = queue(4 * line.len());
+        // Room for one line only.
+        let (s_tx, _s_rx) = queue(line.len());
         let s_cut = CancellationToken::new();
         let none = CancellationToken::new;
         let a = Membership::join(&room, &name("a"), 1, a_tx, none(), || {}).unwrap();
         let _b = Membership::join(&room, &name("b"), 2, b_tx, none(), || {}).unwrap();
         let _s = Membership::join(&room, &name("s"), 3, s_tx, s_cut.clone(), || {}).unwrap();
-        let taken = room.join(&name("a"), 9, mpsc::channel(1).0, none(), || {
+        let taken = room.join(&name("a"), 9, queue(1).0, none(), || {
             panic!("no welcome for a taken name")
         });
         assert_eq!(taken, Err(NameInUse));
 
-        let line = Bytes::from_static(b"FROM a hi\n");
         assert_eq!(
             a.relay(&line),
             Relayed {
@@ -195,8 +196,8 @@ mod tests {
         );
         assert!(s_cut.is_cancelled());
         assert_eq!(room.len(), 2);
-        assert!(a_rx.try_recv().is_err(), "no echo to the author");
-        assert!(b_rx.try_recv().is_ok() && b_rx.try_recv().is_ok());
+        assert!(a_rx.try_recv().is_none(), "no echo to the author");
+        assert!(b_rx.try_recv().is_some() && b_rx.try_recv().is_some());
 
         drop(a);
         assert_eq!(room.len(), 1, "a left on drop");

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-use tokio::sync::{OwnedSemaphorePermit, mpsc};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::{JoinError, JoinHandle};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -132,7 +132,7 @@ pub(crate) async fn serve(
     // Replies are small and must not wait for more: no Nagle delay.
     let _ = stream.set_nodelay(true);
     let (mut input, output) = stream.into_split();
-    let (queue, outgoing) = mpsc::channel(shared.config.queue_capacity);
+    let (queue, outgoing) = outbox::queue(shared.config.queue_bytes);
     let cut = CancellationToken::new();
     let mut writer = tokio::spawn(outbox::write_queue(
         output,

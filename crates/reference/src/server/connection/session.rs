@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 use wire::codec::PartCodec;
@@ -16,7 +18,7 @@ use super::upload::Put;
 use super::{End, FILES_IN_FLIGHT, Gone, Shared};
 use crate::reader::{MessageReader, ReadError};
 use crate::server::message::{encode, err, text};
-use crate::server::outbox::Outgoing;
+use crate::server::outbox::{Outgoing, QueueSender};
 use crate::server::room::Membership;
 
 /// What a handler tells the read loop: go on (`None`) or end the connection this way.
@@ -28,7 +30,7 @@ pub(super) struct Session {
     pub(super) id: u64,
     pub(super) shared: Arc<Shared>,
     /// This connection's outgoing queue.
-    pub(super) queue: mpsc::Sender<Outgoing>,
+    pub(super) queue: QueueSender,
     /// Cancelled by a relay that finds the queue full.
     pub(super) cut: CancellationToken,
     /// Set once introduced (state INTRODUCED); leaves the room when dropped.
@@ -37,6 +39,8 @@ pub(super) struct Session {
     pub(super) files: Arc<Semaphore>,
     /// The `PUT` whose payload is arriving.
     pub(super) put: Option<Put>,
+    /// `MSG`s relayed since this task last let the others run.
+    pub(super) relays_since_yield: u32,
     /// Requests received, malformed ones included, for the closing log line.
     pub(super) requests: u64,
     /// The name this connection was introduced under, kept for the closing log line.
@@ -48,7 +52,7 @@ impl Session {
     pub(super) fn new(
         id: u64,
         shared: Arc<Shared>,
-        queue: mpsc::Sender<Outgoing>,
+        queue: QueueSender,
         cut: CancellationToken,
     ) -> Self {
         Session {
@@ -59,6 +63,7 @@ impl Session {
             member: None,
             files: Arc::new(Semaphore::new(FILES_IN_FLIGHT)),
             put: None,
+            relays_since_yield: 0,
             requests: 0,
             introduced_as: None,
         }
@@ -195,8 +200,13 @@ impl Session {
 
     /// Queues a reply, waiting while this connection's own queue is full.
     pub(super) async fn send(&self, message: &ServerMessage) -> Result<(), Gone> {
+        self.send_line(encode(message)).await
+    }
+
+    /// Queues an encoded reply, waiting while this connection's own queue is full.
+    pub(super) async fn send_line(&self, line: Bytes) -> Result<(), Gone> {
         self.queue
-            .send(Outgoing::Line(encode(message)))
+            .send(Outgoing::Line(line))
             .await
             .map_err(|_| Gone)
     }
