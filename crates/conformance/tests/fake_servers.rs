@@ -118,7 +118,11 @@ const PONG_T1: &str = "id: raw\ntitle: t\nrequirements: []\nsteps:\n  - send: PI
 #[tokio::test]
 async fn raw_bytes_that_can_never_match_fail_at_once_and_are_shown() {
     let report = run_one(PONG_T1, replying(b"PONG\n", false).await).await;
-    assert_eq!(got(&report), "`PONG\\n`");
+    // `PONG\n` against `PONG t1\n`: the count, the bytes, and where they part.
+    assert_eq!(
+        got(&report),
+        "5 bytes `PONG\\n`, differing from the expected from byte 4 on"
+    );
     // At once: not after the deadline.
     assert!(
         report.scenarios[0].duration_ms < 250,
