@@ -13,19 +13,19 @@ fn field<T>(u: &mut Unstructured<'_>, new: fn(String) -> Result<T, FieldError>) 
 }
 
 fn name(u: &mut Unstructured<'_>) -> Result<Name> {
-    field(u, |s| Name::new(s))
+    field(u, Name::new)
 }
 
 fn text(u: &mut Unstructured<'_>) -> Result<Text> {
-    field(u, |s| Text::new(s))
+    field(u, Text::new)
 }
 
 fn token(u: &mut Unstructured<'_>) -> Result<Token> {
-    field(u, |s| Token::new(s))
+    field(u, Token::new)
 }
 
 fn path(u: &mut Unstructured<'_>) -> Result<PathArg> {
-    field(u, |s| PathArg::new(s))
+    field(u, PathArg::new)
 }
 
 fn payload(u: &mut Unstructured<'_>) -> Result<Bytes> {

@@ -249,10 +249,14 @@ fn transcript_entry(u: &mut Unstructured<'_>) -> Result<TranscriptEntry> {
 }
 
 fn failure(u: &mut Unstructured<'_>) -> Result<StepFailure> {
+    let mut location = location(u)?;
+    let source_line = string(u)?;
+    // The step's column is a place in its source line (the loader's YAML position).
+    location.column = u.int_in_range(1..=source_line.len() as u64 + 1)?;
     Ok(StepFailure {
         step: u.arbitrary()?,
-        location: location(u)?,
-        source_line: string(u)?,
+        location,
+        source_line,
         action: string(u)?,
         expected: expected(u, 2)?,
         observed: observation(u)?,

@@ -7,7 +7,7 @@ use crate::scenario::model::{Lifecycle, ProbeKind, ProgramSettings, Protocol, Ro
 use crate::scenario::raw::{RawFile, RawProgram, RawSuite};
 
 /// The largest `random:` fixture file: its bytes are made in memory when the suite loads, so a
-/// size typed wrong must be a diagnostic, not an allocation that aborts the process (found by
+/// size typed wrong must be a diagnostic, not an allocation that aborts the process (found while
 /// fuzzing the loader). The reference server's upload limit.
 pub(super) const MAX_RANDOM: usize = 256 * 1024 * 1024;
 
@@ -156,8 +156,8 @@ mod tests {
         format!("name: x\ntitle: t\nfiles:\n  - path: a.bin\n    random: {size}\n")
     }
 
-    /// Found by fuzzing (fuzz/, target scenario_load): `random: 100000000000` aborted the
-    /// process on the allocation instead of reporting the file.
+    /// Found while writing the loader's fuzz target (fuzz/, scenario_load aborts on it):
+    /// `random: 100000000000` aborted the process on the allocation instead of a diagnostic.
     #[test]
     fn a_random_file_over_the_limit_is_a_diagnostic() {
         for size in [MAX_RANDOM + 1, 100_000_000_000, usize::MAX] {
