@@ -64,11 +64,13 @@ pub fn write(report: &RunReport, w: &mut impl Write) -> io::Result<()> {
     let m = &report.manifest;
     writeln!(w, "TAP version 13")?;
     writeln!(w, "1..{}", report.scenarios.len())?;
-    writeln!(
-        w,
-        "# {} {}, suite {} (sha256 {}), seed {}",
+    // One comment line, whatever the suite's name holds: a line break in it would end the
+    // comment and could forge a test line.
+    let about = format!(
+        "{} {}, suite {} (sha256 {}), seed {}",
         m.tool, m.version, m.suite, m.suite_hash, m.seed
-    )?;
+    );
+    writeln!(w, "# {}", words::one_line(&about))?;
     for (i, r) in report.scenarios.iter().enumerate() {
         let (n, name) = (i + 1, description(r));
         match r.status {
@@ -137,7 +139,29 @@ fn diagnostics(r: &ScenarioReport, w: &mut impl Write) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::yaml_string;
+    use crate::engine::{RunOptions, report_without_run};
+    use crate::scenario::{Source, load_suite_from};
+
+    /// Found by fuzzing (fuzz/, target report_writers): a suite named with a line break wrote
+    /// the rest of its name as a line of its own, which could read as a test line.
+    #[test]
+    fn a_suite_name_with_a_line_break_stays_in_its_comment() {
+        let manifest = Source::new("suite.yaml", "name: \"core\\nok 2 - forged\"\ntitle: t\n");
+        let suite = load_suite_from(Path::new("."), &manifest, &[]).expect("loads");
+        assert_eq!(suite.name, "core\nok 2 - forged");
+        let report = report_without_run(&suite, "nowhere", &RunOptions::default(), "down");
+        let mut out = Vec::new();
+        super::write(&report, &mut out).expect("writes");
+        let tap = String::from_utf8(out).expect("UTF-8");
+        let lines: Vec<&str> = tap.lines().collect();
+        assert_eq!(lines[..2], ["TAP version 13", "1..0"]);
+        assert!(lines[2].starts_with("# conformance ") && lines[2].contains("suite core ok 2"));
+        assert!(lines[3].starts_with("# score: "), "{tap}");
+        assert_eq!(lines.len(), 4, "{tap}");
+    }
 
     #[test]
     fn yaml_strings_use_only_the_escapes_yamlish_reads() {

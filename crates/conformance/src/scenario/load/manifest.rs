@@ -6,6 +6,11 @@ use super::diagnostics::{Diagnostics, LoadErrors, Source};
 use crate::scenario::model::{Lifecycle, ProbeKind, ProgramSettings, Protocol, Role, SuiteFile};
 use crate::scenario::raw::{RawFile, RawProgram, RawSuite};
 
+/// The largest `random:` fixture file: its bytes are made in memory when the suite loads, so a
+/// size typed wrong must be a diagnostic, not an allocation that aborts the process (found while
+/// fuzzing the loader). The reference server's upload limit.
+pub(super) const MAX_RANDOM: usize = 256 * 1024 * 1024;
+
 /// What a manifest says.
 pub(super) struct Manifest {
     pub name: String,
@@ -132,6 +137,15 @@ fn file(d: &mut Diagnostics<'_>, f: &serde_saphyr::Spanned<RawFile>) -> SuiteFil
     }
     let content = match (&v.text, v.random, &v.symlink) {
         (Some(text), None, None) => Bytes::from(text.clone().into_bytes()),
+        (None, Some(size), None) if size > MAX_RANDOM => {
+            d.error(
+                at,
+                format!("`random: {size}` is over the {MAX_RANDOM}-byte limit of a fixture file"),
+                "this file",
+                Some("the bytes are made when the suite loads: keep fixture files small"),
+            );
+            Bytes::new()
+        }
         (None, Some(size), None) => crate::files::deterministic_bytes(&v.path, size),
         (None, None, Some(_)) => Bytes::new(),
         _ => {
@@ -148,5 +162,38 @@ fn file(d: &mut Diagnostics<'_>, f: &serde_saphyr::Spanned<RawFile>) -> SuiteFil
         path: v.path.clone(),
         content,
         symlink: v.symlink.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::MAX_RANDOM;
+    use crate::scenario::{Source, load_suite_from};
+
+    fn manifest_with_random(size: usize) -> String {
+        format!("name: x\ntitle: t\nfiles:\n  - path: a.bin\n    random: {size}\n")
+    }
+
+    /// Found while writing the loader's fuzz target (fuzz/, scenario_load aborts on it):
+    /// `random: 100000000000` aborted the process on the allocation instead of a diagnostic.
+    #[test]
+    fn a_random_file_over_the_limit_is_a_diagnostic() {
+        for size in [MAX_RANDOM + 1, 100_000_000_000, usize::MAX] {
+            let manifest = Source::new("suite.yaml", manifest_with_random(size));
+            let errors = load_suite_from(Path::new("."), &manifest, &[]).expect_err("too large");
+            assert_eq!(errors.errors.len(), 1);
+            let e = &errors.errors[0];
+            assert!(
+                e.message.contains("over the 268435456-byte limit"),
+                "{}",
+                e.message
+            );
+            assert_eq!((e.location.line, e.location.column), (4, 5));
+        }
+        let manifest = Source::new("suite.yaml", manifest_with_random(1000));
+        let suite = load_suite_from(Path::new("."), &manifest, &[]).expect("within the limit");
+        assert_eq!(suite.files[0].content.len(), 1000);
     }
 }
