@@ -12,11 +12,11 @@
 # rebuild both. Profile `smoke` (fuzz/Cargo.toml): unoptimised, a cold build in a fraction of
 # release's time; a few seconds of fuzzing do not need the speed. Cost on the 2-core CI machine: README.md, "Fuzzing".
 #
-#   FUZZ_SECONDS=N    seconds per target (default 5)
+#   FUZZ_SECONDS=N    seconds per target (default 3)
 #   FUZZ_TARGETS="a b" only these targets
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
-seconds="${FUZZ_SECONDS:-5}"
+seconds="${FUZZ_SECONDS:-3}"
 targets="${FUZZ_TARGETS:-wire_client wire_server wire_datagram wire_roundtrip scenario_load report_writers}"
 start=$SECONDS
 

@@ -8,7 +8,7 @@ use arbitrary::{Result, Unstructured};
 use bytes::Bytes;
 use conformance::engine::RunOptions;
 use conformance::outcome::{
-    Excerpt, Expected, Manifest, Mismatch, Observation, OutputExcerpt, PartialCredit, Points,
+    Excerpt, Expected, Manifest, Mismatch, Observation, OutputExcerpt, PartialCredit, Peer, Points,
     ProgramReport, RunReport, SCHEMA_VERSION, ScenarioReport, Status, StepFailure, Summary,
     Traffic, TranscriptEntry, Visibility,
 };
@@ -176,6 +176,8 @@ fn observation(u: &mut Unstructured<'_>) -> Result<Observation> {
         11 => O::NoFile,
         12 => O::FileContent {
             len: u.arbitrary()?,
+            want: u.arbitrary()?,
+            differs_at: u.arbitrary()?,
         },
         13 => O::Broken { why: string(u)? },
         14 => O::Bytes,
@@ -263,6 +265,11 @@ fn failure(u: &mut Unstructured<'_>) -> Result<StepFailure> {
         mismatches: few(u, 3, mismatch)?,
         received: some(u, bytes)?,
         transcript: few(u, 8, transcript_entry)?,
+        peer: if u.arbitrary()? {
+            Peer::Client
+        } else {
+            Peer::Server
+        },
     })
 }
 
