@@ -333,8 +333,8 @@ fn scenario(u: &mut Unstructured<'_>) -> Result<ScenarioReport> {
         bonus: u.arbitrary()?,
         partial: some(u, |u| {
             Ok(PartialCredit {
-                steps_passed: u.int_in_range(0..=steps - 1)?,
-                steps,
+                checks_passed: u.int_in_range(0..=steps - 1)?,
+                checks: steps,
             })
         })?,
         attempts: u.int_in_range(1..=3)?,

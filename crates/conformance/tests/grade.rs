@@ -32,7 +32,7 @@ const CLASS: [&str; 10] = [
     "alice 11 10 passed 4 6 1",
     "bob 6 10 failed 4 2 0",
     "carol 0 10 did_not_start 0 0 0",
-    "dave 1 10 failed 0 1 0",
+    "dave 0 10 failed 0 0 0",
     "erin 11 10 passed 4 6 1",
     "frank 11 10 passed 4 6 1",
     "grace 11 10 passed 4 6 1",

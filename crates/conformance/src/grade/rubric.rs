@@ -4,7 +4,7 @@
 //! ```yaml
 //! required: 90          # the required scenarios share 90 points, in proportion to their points
 //! bonus: 10             # the bonus scenarios share 10, earned on top of the 90
-//! partial: steps        # every failed scenario earns the share of its steps that passed
+//! partial: checks       # every failed scenario earns the share of its checks that passed
 //! flaky: pass           # a scenario that failed, then passed when run again: pass (default) | fail
 //! bonus_tags: [should]  # scenarios with one of these tags are bonus (SHOULD) scenarios
 //! scenarios:            # scenario id: points, or a map
@@ -16,8 +16,10 @@
 //!
 //! Required scenarios (MUST) make the maximum; bonus scenarios (SHOULD) are weighed apart and
 //! their points come on top, so a score may pass the maximum. `optional: true` scenarios of the
-//! suite count nothing either way. Partial credit is the scenario's points times the steps
-//! before the failing one over its steps (a scenario not run earns nothing). A rubric naming a
+//! suite count nothing either way. Partial credit is the scenario's points times the checks
+//! (`expect*`, `barrier` and silence steps) passed before the failing step over its checks; the
+//! actions between them (connect, send, start) count nothing, since whether an action into a
+//! dying program fails depends on timing (a scenario not run earns nothing). A rubric naming a
 //! scenario the suite does not have is an error: a typo must not grade silently.
 
 use std::collections::BTreeMap;
@@ -26,7 +28,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::outcome::{PartialCredit, Points, RunReport, ScenarioReport, Status, Summary};
-use crate::scenario::{Suite, Visibility};
+use crate::scenario::{Step, Suite, Visibility};
 
 /// A rubric, read and checked against its suite.
 #[derive(Debug, Clone, Default)]
@@ -46,8 +48,8 @@ pub enum PartialRule {
     /// All or nothing.
     #[default]
     None,
-    /// The share of its steps that passed.
-    Steps,
+    /// The share of its checks that passed before the failing step.
+    Checks,
 }
 
 /// How a scenario that failed, then passed when run again, is counted.
@@ -194,7 +196,7 @@ impl Rubric {
                 .scenarios
                 .iter()
                 .find(|s| s.id == r.id)
-                .map_or(0, |s| s.steps.len());
+                .map_or(&[][..], |s| &s.steps[..]);
             self.credit(r, rule, steps);
         }
         report.summary = Summary::of(&report.scenarios);
@@ -213,7 +215,8 @@ impl Rubric {
         }
     }
 
-    fn credit(&self, r: &mut ScenarioReport, rule: PartialRule, steps: usize) {
+    fn credit(&self, r: &mut ScenarioReport, rule: PartialRule, steps: &[Step]) {
+        let checks = steps.iter().filter(|s| s.action.is_check()).count();
         r.points = match r.status {
             Status::Passed if r.flaky && self.flaky == FlakyRule::Fail => {
                 r.status = Status::Failed;
@@ -224,16 +227,18 @@ impl Rubric {
                 Points::ZERO
             }
             Status::Passed => r.max_points,
-            Status::Failed if rule == PartialRule::Steps && steps > 0 => {
-                let passed = r
-                    .failure
-                    .as_ref()
-                    .map_or(0, |f| f.step.saturating_sub(1).min(steps));
+            Status::Failed if rule == PartialRule::Checks && checks > 0 => {
+                let before = r.failure.as_ref().map_or(0, |f| f.step.saturating_sub(1));
+                let passed = steps
+                    .iter()
+                    .take(before)
+                    .filter(|s| s.action.is_check())
+                    .count();
                 r.partial = Some(PartialCredit {
-                    steps_passed: passed,
-                    steps,
+                    checks_passed: passed,
+                    checks,
                 });
-                Points::new(r.max_points.get() * passed as f64 / steps as f64)
+                Points::new(r.max_points.get() * passed as f64 / checks as f64)
             }
             _ => Points::ZERO,
         };

@@ -104,7 +104,7 @@ pub struct ScenarioReport {
     /// A bonus scenario (a rubric's SHOULD): its points come on top of the maximum.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub bonus: bool,
-    /// Partial credit a rubric gave for the steps that passed before the failing one.
+    /// Partial credit a rubric gave for the checks that passed before the failing step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<PartialCredit>,
     /// How many times it ran (`--rerun-failed`), when more than once.
@@ -115,13 +115,13 @@ pub struct ScenarioReport {
     pub flaky: bool,
 }
 
-/// Credit for part of a failed scenario: the steps before the failing one.
+/// Credit for part of a failed scenario: the checks that passed before the failing step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct PartialCredit {
-    /// Steps that passed.
-    pub steps_passed: usize,
-    /// Steps of the scenario.
-    pub steps: usize,
+    /// Checks that passed.
+    pub checks_passed: usize,
+    /// Checks of the scenario.
+    pub checks: usize,
 }
 
 fn is_one(n: &u32) -> bool {

@@ -5,12 +5,15 @@ use crate::engine::{RunOptions, report_without_run};
 use crate::outcome::{Expected, Observation, Points, RunReport, Status, StepFailure};
 use crate::scenario::{Location, Source, Suite, Visibility, load_suite_from};
 
-/// A suite of four scenarios: `a` (2 points, 4 steps), `b` (1 point, 2 steps, tag `should`),
-/// `c` (3 points, 1 step), `d` (optional).
+/// A suite of four scenarios: `a` (2 points, a connect then 4 checks), `b` (1 point, 2 checks,
+/// tag `should`), `c` (3 points, 1 check), `d` (optional).
 fn suite() -> Suite {
     let manifest = Source::new("t/suite.yaml", "name: t\ntitle: t\nprotocol: raw\n");
-    let scenario = |id: &str, extra: &str, steps: usize| {
-        let steps = "  - connect: c\n".repeat(steps);
+    let scenario = |id: &str, extra: &str, checks: usize| {
+        let steps = format!(
+            "  - connect: c\n{}",
+            "  - expect_raw: { contains: x }\n    on: c\n".repeat(checks)
+        );
         Source::new(
             format!("t/{id}.yaml"),
             format!("id: {id}\ntitle: {id}\nrequirements: []\n{extra}steps:\n{steps}"),
@@ -29,7 +32,25 @@ fn suite() -> Suite {
 fn report(suite: &Suite, a_step: usize) -> RunReport {
     let mut r = report_without_run(suite, "", &RunOptions::default(), "");
     r.unreachable = None;
-    let failure = |step| StepFailure {
+    for (s, (status, step)) in r.scenarios.iter_mut().zip([
+        (Status::Failed, a_step),
+        (Status::Passed, 0),
+        (Status::Failed, 1),
+        (Status::Passed, 0),
+    ]) {
+        s.status = status;
+        if status == Status::Failed {
+            s.failure = Some(failure_at(step));
+        } else {
+            s.points = s.max_points;
+        }
+    }
+    r
+}
+
+/// A failure at `step` of scenario `a`.
+fn failure_at(step: usize) -> StepFailure {
+    StepFailure {
         step,
         location: Location {
             file: "t/a.yaml".into(),
@@ -44,21 +65,7 @@ fn report(suite: &Suite, a_step: usize) -> RunReport {
         received: None,
         transcript: Vec::new(),
         peer: crate::outcome::Peer::Server,
-    };
-    for (s, (status, step)) in r.scenarios.iter_mut().zip([
-        (Status::Failed, a_step),
-        (Status::Passed, 0),
-        (Status::Failed, 1),
-        (Status::Passed, 0),
-    ]) {
-        s.status = status;
-        if status == Status::Failed {
-            s.failure = Some(failure(step));
-        } else {
-            s.points = s.max_points;
-        }
     }
-    r
 }
 
 fn points(r: &RunReport) -> Vec<(String, String, String, bool)> {
@@ -83,16 +90,17 @@ fn row(id: &str, points: &str, max: &str, bonus: bool) -> (String, String, Strin
 fn points_bonus_tags_and_partial_credit() {
     let suite = suite();
     let rubric = Rubric::parse(
-        "partial: steps\nbonus_tags: [should]\nscenarios:\n  a: 4\n  c: { partial: none, visibility: hidden }\n",
+        "partial: checks\nbonus_tags: [should]\nscenarios:\n  a: 4\n  c: { partial: none, visibility: hidden }\n",
         &suite,
     )
     .expect("valid");
-    let mut r = report(&suite, 3);
+    // Step 4 is the third check: the connect and two checks passed.
+    let mut r = report(&suite, 4);
     rubric.apply(&suite, &mut r);
     assert_eq!(
         points(&r),
         vec![
-            // Steps 1 and 2 of 4 passed: half of 4 points.
+            // Checks 1 and 2 of 4 passed: half of 4 points.
             row("a", "2", "4", false),
             row("b", "1", "1", true),
             row("c", "0", "3", false),
@@ -100,7 +108,7 @@ fn points_bonus_tags_and_partial_credit() {
         ]
     );
     assert_eq!(
-        r.scenarios[0].partial.map(|p| (p.steps_passed, p.steps)),
+        r.scenarios[0].partial.map(|p| (p.checks_passed, p.checks)),
         Some((2, 4))
     );
     assert_eq!(r.scenarios[2].visibility, Visibility::Hidden);
@@ -110,6 +118,40 @@ fn points_bonus_tags_and_partial_credit() {
         (s.points, s.max_points, s.bonus_points),
         (Points::from(3), Points::from(7), Points::from(1))
     );
+}
+
+/// Only checks count: where a failing action (a connect a dying server still took, or did not)
+/// falls must not move the credit, or the same program could score differently twice.
+#[test]
+fn partial_credit_counts_checks_not_actions() {
+    let manifest = Source::new("t/suite.yaml", "name: t\ntitle: t\nprotocol: raw\n");
+    let scenario = Source::new(
+        "t/a.yaml",
+        "id: a\ntitle: a\nrequirements: []\npoints: 6\nsteps:\n\
+         - connect: one\n- expect_raw: { contains: x }\n  on: one\n\
+         - connect: two\n- expect_raw: { contains: x }\n  on: two\n\
+         - connect: three\n- expect_raw: { contains: x }\n  on: three\n",
+    );
+    let suite = load_suite_from(Path::new("t"), &manifest, &[scenario]).expect("the suite loads");
+    let rubric = Rubric::parse("partial: checks\n", &suite).expect("valid");
+    // Failing at the second connect (step 3) or at the check after it (step 4) is the same
+    // program: one check of three passed either way.
+    for failing_step in [3, 4] {
+        let mut r = report_without_run(&suite, "", &RunOptions::default(), "");
+        r.unreachable = None;
+        r.scenarios[0].status = Status::Failed;
+        r.scenarios[0].failure = Some(StepFailure {
+            step: failing_step,
+            ..failure_at(1)
+        });
+        rubric.apply(&suite, &mut r);
+        assert_eq!(
+            r.scenarios[0].partial.map(|p| (p.checks_passed, p.checks)),
+            Some((1, 3)),
+            "failing at step {failing_step}"
+        );
+        assert_eq!(r.scenarios[0].points, Points::from(2));
+    }
 }
 
 #[test]

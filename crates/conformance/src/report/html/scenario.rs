@@ -40,8 +40,8 @@ pub(super) fn table(report: &RunReport) -> String {
         if let Some(p) = &r.partial {
             let _ = write!(
                 notes,
-                "<span class=\"tag\">partial: {} of {} steps</span>",
-                p.steps_passed, p.steps
+                "<span class=\"tag\">partial: {} of {} checks</span>",
+                p.checks_passed, p.checks
             );
         }
         let reason = r

@@ -103,6 +103,30 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// Whether the step checks what the program did (an expectation, a barrier, a silence),
+    /// rather than doing something itself: partial credit counts these.
+    pub fn is_check(&self) -> bool {
+        match self {
+            Action::Expect(_)
+            | Action::ExpectRaw(_)
+            | Action::Barrier { .. }
+            | Action::Silence { .. }
+            | Action::ExpectOutput { .. }
+            | Action::ExpectExit { .. }
+            | Action::ExpectFile { .. } => true,
+            Action::Connect(_)
+            | Action::Send(_)
+            | Action::HalfClose(_)
+            | Action::Reset(_)
+            | Action::Pause(_)
+            | Action::Start { .. }
+            | Action::WriteStdin { .. }
+            | Action::CloseStdin(_) => false,
+        }
+    }
+}
+
 /// An instance of the program under test, by its index in [`crate::scenario::Scenario::programs`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProgramId(pub(crate) usize);
