@@ -77,7 +77,7 @@ def pages(class_dir, dom_dir, shot_dir):
     check(hidden in full, "dave/report.html: the hidden scenario's details are missing for the instructor")
     check(hidden not in student, "dave/student.html: the hidden scenario's details show")
     check("details are hidden for this scenario" in student, "dave/student.html: no word on the hidden scenario")
-    check("1 / 10 points" in student, "dave/student.html: not 1 / 10 points")
+    check("0 / 10 points" in student, "dave/student.html: not 0 / 10 points")
     check("nothing, before the deadline" in student, "dave/student.html: the failure is not shown")
     erin = dom("erin-report.html")
     check("of them left out; the last lines" in erin, "erin/report.html: the flood is not said to be cut")
