@@ -4,8 +4,10 @@
 
 mod common;
 
-use common::programs::{fixture, not_passed, python, run_program, suite_at};
-use common::seeds::{seed, with_port_argument};
+use common::programs::{
+    fixture, not_passed, passes_in_the_instructors_words, python, run_program, suite_at,
+};
+use common::seeds::{LabPrograms, seed, with_port_argument};
 use conformance::engine::RunOptions;
 use conformance::outcome::RunReport;
 
@@ -60,18 +62,11 @@ fn servers() {
 /// others start the same way), unless the instructor gives them with `--var ack=...`.
 #[test]
 fn the_ack_is_the_labs_or_the_instructors() {
-    let only_the_first = RunOptions {
-        filter: vec!["acks-a-message".to_owned()],
-        ..RunOptions::default()
-    };
-    let report = graded(SERVER, "server_wrong_words.py", only_the_first);
-    assert_eq!(not_passed(&report), ["acks-a-message"]);
-    let theirs = RunOptions {
-        vars: vec![("ack".to_owned(), "ok".to_owned())],
-        ..RunOptions::default()
-    };
-    let report = graded(SERVER, "server_wrong_words.py", theirs);
-    assert_eq!(not_passed(&report), Vec::<String>::new());
+    passes_in_the_instructors_words(
+        |opts| graded(SERVER, "server_wrong_words.py", opts),
+        "acks-a-message",
+        ("ack", "ok"),
+    );
 }
 
 #[test]
@@ -128,27 +123,18 @@ fn loop_body_indented(lines: &[&str]) -> String {
 /// the indentation the text lost).
 #[test]
 fn the_lab_texts_programs_pass() {
-    let Some(text) = seed(3) else {
-        eprintln!("../shared/seeds is not beside the repository: nothing to check");
-        return;
-    };
+    let Some(text) = seed(3) else { return };
     let client = section(&text, "## CLIENT:").join("\n") + "\n";
     let server = loop_body_indented(&section(&text, "## SERVER:"));
     assert!(client.contains(".connect(") && server.contains(".listen("));
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, code) in [("server.py", &server), ("client.py", &client)] {
-        std::fs::write(dir.path().join(name), with_port_argument(code, "65432")).expect("write");
-    }
-    let run = |suite: &str, program: &str| {
-        let command = format!("python3 {program} {{port}}");
-        not_passed(&run_program(
-            suite_at(suite),
-            &command,
-            dir.path(),
-            RunOptions::default(),
-        ))
-    };
+    let lab = LabPrograms::write([
+        ("server.py", with_port_argument(&server, "65432")),
+        ("client.py", with_port_argument(&client, "65432")),
+    ]);
     // It serves one client and exits: the optional scenarios say so, and count for nothing.
-    assert_eq!(run(SERVER, "server.py"), ONE_CLIENT);
-    assert_eq!(run(CLIENT, "client.py"), Vec::<String>::new());
+    assert_eq!(lab.python_failures(SERVER, "server.py"), ONE_CLIENT);
+    assert_eq!(
+        lab.python_failures(CLIENT, "client.py"),
+        Vec::<String>::new()
+    );
 }

@@ -6,8 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::programs::{fixture, not_passed, run_program, suite_at};
-use common::seeds::{fenced_blocks, seed, with_port_argument};
+use common::programs::{failures_of, fixture};
+use common::seeds::{LabPrograms, fenced_blocks, seed, with_port_argument};
 use conformance::engine::RunOptions;
 
 const TCP_SERVER: &str = "conformance/labs/broadcast-tcp";
@@ -23,7 +23,7 @@ fn graded(suite: &str, command: &str, cwd: &Path) -> Vec<String> {
         jobs: 4,
         ..RunOptions::default()
     };
-    not_passed(&run_program(suite_at(suite), command, cwd, opts))
+    failures_of(suite, command, cwd, opts)
 }
 
 /// Checks each fixture program of `table` against `suite`: exactly the scenarios listed fail.
@@ -225,10 +225,7 @@ fn lab_programs(text: &str) -> Vec<String> {
 
 #[test]
 fn the_lab_texts_programs_pass() {
-    let Some(text) = seed(4) else {
-        eprintln!("../shared/seeds is not beside the repository: nothing to check");
-        return;
-    };
+    let Some(text) = seed(4) else { return };
     let programs = lab_programs(&text);
     let find = |kind: &str, what: &str| {
         programs
@@ -236,19 +233,18 @@ fn the_lab_texts_programs_pass() {
             .find(|p| p.contains(kind) && p.contains(what))
             .unwrap_or_else(|| panic!("no program with {kind} and {what} in:\n{programs:#?}"))
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let files = [
-        ("tcp_server.py", find("SOCK_STREAM", ".listen(")),
-        ("tcp_client.py", find("SOCK_STREAM", ".connect(")),
-        ("udp_server.py", find("SOCK_DGRAM", "clients.append(addr)")),
-        ("udp_client.py", find("SOCK_DGRAM", "input()")),
-    ];
-    for (name, code) in files {
-        std::fs::write(dir.path().join(name), with_port_argument(code, "9999")).expect("write");
-    }
+    let lab = LabPrograms::write(
+        [
+            ("tcp_server.py", find("SOCK_STREAM", ".listen(")),
+            ("tcp_client.py", find("SOCK_STREAM", ".connect(")),
+            ("udp_server.py", find("SOCK_DGRAM", "clients.append(addr)")),
+            ("udp_client.py", find("SOCK_DGRAM", "input()")),
+        ]
+        .map(|(name, code)| (name, with_port_argument(code, "9999"))),
+    );
     // Clients print without flush: `-u` shows their output as a terminal would.
     let run = |suite: &str, program: &str| {
-        graded(suite, &format!("python3 -u {program} {{port}}"), dir.path())
+        graded(suite, &format!("python3 -u {program} {{port}}"), lab.dir())
     };
     // Its server closes a departed client before taking it off the list, and a failed send
     // ends the sender's loop: a message sent right then is lost and its sender disconnected.

@@ -9,8 +9,8 @@ mod common;
 
 use std::path::Path;
 
-use common::programs::{fixture, not_passed, run_program, suite_at};
-use common::seeds::{seed, with_port_argument};
+use common::programs::{failures_of, fixture};
+use common::seeds::{LabPrograms, seed, with_port_argument};
 use conformance::engine::RunOptions;
 
 const SERVER: &str = "conformance/labs/chat-bye";
@@ -27,13 +27,8 @@ fn buffered_python(script: &Path) -> String {
 /// The scenarios `program` (in fixtures/labs/chat-bye/) does not pass against `suite`.
 fn failures(suite: &str, program: &str) -> Vec<String> {
     let dir = fixture("fixtures/labs/chat-bye");
-    let report = run_program(
-        suite_at(suite),
-        &buffered_python(&dir.join(program)),
-        &dir,
-        RunOptions::default(),
-    );
-    not_passed(&report)
+    let command = buffered_python(&dir.join(program));
+    failures_of(suite, &command, &dir, RunOptions::default())
 }
 
 #[test]
@@ -136,10 +131,7 @@ fn runnable(code: &str) -> String {
 /// The lab text's chat server and client, run unchanged but for their address and port.
 #[test]
 fn the_lab_texts_programs_pass() {
-    let Some(text) = seed(2) else {
-        eprintln!("../shared/seeds is not beside the repository: nothing to check");
-        return;
-    };
+    let Some(text) = seed(2) else { return };
     let cells = writefile_cells(&text);
     let code = |name: &str| {
         cells
@@ -148,18 +140,13 @@ fn the_lab_texts_programs_pass() {
             .map(|(_, c)| runnable(c))
             .unwrap_or_else(|| panic!("no cell `%%writefile {name}` in the lab text"))
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    for name in ["server_chat.py", "client_chat.py"] {
-        std::fs::write(dir.path().join(name), code(name)).expect("write");
-    }
+    let lab = LabPrograms::write(["server_chat.py", "client_chat.py"].map(|n| (n, code(n))));
     let run = |suite: &str, program: &str| {
-        let command = buffered_python(Path::new(program));
-        not_passed(&run_program(
-            suite_at(suite),
-            &command,
-            dir.path(),
+        lab.failures(
+            suite,
+            &buffered_python(Path::new(program)),
             RunOptions::default(),
-        ))
+        )
     };
     // Each waits for its next typed line when the other side leaves without a bye: the
     // weakness the optional scenarios name.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::programs::{fixture, not_passed, run_program, suite_at};
+use common::programs::{failures_of, fixture};
 use conformance::engine::RunOptions;
 
 const SERVER: &str = "conformance/labs/file-share";
@@ -18,12 +18,7 @@ fn failures(suite: &str, program: &str) -> Vec<String> {
         "env -u PYTHONUNBUFFERED python3 {} {{port}}",
         dir.join(program).display()
     );
-    not_passed(&run_program(
-        suite_at(suite),
-        &command,
-        &dir,
-        RunOptions::default(),
-    ))
+    failures_of(suite, &command, &dir, RunOptions::default())
 }
 
 #[test]

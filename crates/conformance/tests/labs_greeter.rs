@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::programs::{fixture, not_passed, python, run_program, suite_at};
-use common::seeds::{fenced_blocks, seed, with_port_argument};
+use common::programs::{failures_of, fixture, python};
+use common::seeds::{LabPrograms, fenced_blocks, seed};
 use conformance::engine::RunOptions;
 
 const SERVER: &str = "conformance/labs/greeter";
@@ -14,13 +14,8 @@ const CLIENT: &str = "conformance/labs/greeter-client";
 /// The scenarios `program` (in fixtures/labs/greeter/) does not pass against `suite`.
 fn failures(suite: &str, program: &str) -> Vec<String> {
     let dir = fixture("fixtures/labs/greeter");
-    let report = run_program(
-        suite_at(suite),
-        &python(&dir.join(program), "{port}"),
-        &dir,
-        RunOptions::default(),
-    );
-    not_passed(&report)
+    let command = python(&dir.join(program), "{port}");
+    failures_of(suite, &command, &dir, RunOptions::default())
 }
 
 #[test]
@@ -70,36 +65,15 @@ fn clients() {
 /// The lab text's server and client, run unchanged but for their port.
 #[test]
 fn the_lab_texts_programs_pass() {
-    let Some(text) = seed(1) else {
-        eprintln!("../shared/seeds is not beside the repository: nothing to check");
-        return;
-    };
-    let blocks = fenced_blocks(&text);
-    let server = blocks
-        .iter()
-        .find(|b| b.contains(".listen("))
-        .expect("a server");
-    let client = blocks
-        .iter()
-        .find(|b| b.contains(".connect("))
-        .expect("a client");
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, code) in [("server.py", server), ("client.py", client)] {
-        std::fs::write(dir.path().join(name), with_port_argument(code, "3000")).expect("write");
-    }
-    let run = |suite: &str, program: &str| {
-        let command = format!("python3 {program} {{port}}");
-        not_passed(&run_program(
-            suite_at(suite),
-            &command,
-            dir.path(),
-            RunOptions::default(),
-        ))
-    };
-    assert_eq!(run(SERVER, "server.py"), Vec::<String>::new());
+    let Some(text) = seed(1) else { return };
+    let lab = LabPrograms::server_and_client(&fenced_blocks(&text), "3000");
+    assert_eq!(
+        lab.python_failures(SERVER, "server.py"),
+        Vec::<String>::new()
+    );
     // Its one recv is the weakness the optional scenario names.
     assert_eq!(
-        run(CLIENT, "client.py"),
-        vec!["long-greeting-in-pieces".to_owned()]
+        lab.python_failures(CLIENT, "client.py"),
+        ["long-greeting-in-pieces"]
     );
 }

@@ -5,8 +5,10 @@
 
 mod common;
 
-use common::programs::{fixture, not_passed, python, run_program, suite_at};
-use common::seeds::{seed, with_port_argument};
+use common::programs::{
+    fixture, not_passed, passes_in_the_instructors_words, python, run_program, suite_at,
+};
+use common::seeds::{LabPrograms, seed};
 use conformance::engine::RunOptions;
 use conformance::outcome::RunReport;
 use conformance::report::words;
@@ -78,18 +80,11 @@ fn says_how_much_was_saved(report: &RunReport) {
 /// unless the instructor gives them with `--var reply=...`.
 #[test]
 fn the_reply_is_the_labs_or_the_instructors() {
-    let only_the_hello = RunOptions {
-        filter: vec!["answers-the-hello".to_owned()],
-        ..RunOptions::default()
-    };
-    let report = graded(SERVER, "server_wrong_words.py", only_the_hello);
-    assert_eq!(not_passed(&report), ["answers-the-hello"]);
-    let theirs = RunOptions {
-        vars: vec![("reply".to_owned(), "welcome, send your file".to_owned())],
-        ..RunOptions::default()
-    };
-    let report = graded(SERVER, "server_wrong_words.py", theirs);
-    assert_eq!(not_passed(&report), Vec::<String>::new());
+    passes_in_the_instructors_words(
+        |opts| graded(SERVER, "server_wrong_words.py", opts),
+        "answers-the-hello",
+        ("reply", "welcome, send your file"),
+    );
 }
 
 /// Taking a short recv() for the end of the upload fails or not on an upload sent in one go,
@@ -133,32 +128,13 @@ fn programs(text: &str) -> Vec<String> {
 /// The lab text's server and client, run unchanged but for their port.
 #[test]
 fn the_lab_texts_programs_pass() {
-    let Some(text) = seed(0) else {
-        eprintln!("../shared/seeds is not beside the repository: nothing to check");
-        return;
-    };
-    let found = programs(&text);
-    let server = found
-        .iter()
-        .find(|p| p.contains(".listen("))
-        .expect("a server");
-    let client = found
-        .iter()
-        .find(|p| p.contains(".connect("))
-        .expect("a client");
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, code) in [("server.py", server), ("client.py", client)] {
-        std::fs::write(dir.path().join(name), with_port_argument(code, "65432")).expect("write");
+    let Some(text) = seed(0) else { return };
+    let lab = LabPrograms::server_and_client(&programs(&text), "65432");
+    for (suite, program) in [(SERVER, "server.py"), (CLIENT, "client.py")] {
+        assert_eq!(
+            lab.python_failures(suite, program),
+            Vec::<String>::new(),
+            "{program}"
+        );
     }
-    let run = |suite: &str, program: &str| {
-        let command = format!("python3 {program} {{port}}");
-        not_passed(&run_program(
-            suite_at(suite),
-            &command,
-            dir.path(),
-            RunOptions::default(),
-        ))
-    };
-    assert_eq!(run(SERVER, "server.py"), Vec::<String>::new());
-    assert_eq!(run(CLIENT, "client.py"), Vec::<String>::new());
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::programs::{fixture, not_passed, python, run_program, suite_at};
+use common::programs::{failures_of, fixture, python};
 use conformance::engine::RunOptions;
 
 const CLIENT: &str = "conformance/labs/hello-upload-client";
@@ -12,13 +12,8 @@ const CLIENT: &str = "conformance/labs/hello-upload-client";
 /// The scenarios `program` (in fixtures/labs/hello-upload/) does not pass.
 fn failures(program: &str) -> Vec<String> {
     let dir = fixture("fixtures/labs/hello-upload");
-    let report = run_program(
-        suite_at(CLIENT),
-        &python(&dir.join(program), "{port}"),
-        &dir,
-        RunOptions::default(),
-    );
-    not_passed(&report)
+    let command = python(&dir.join(program), "{port}");
+    failures_of(CLIENT, &command, &dir, RunOptions::default())
 }
 
 #[test]

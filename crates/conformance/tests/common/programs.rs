@@ -99,6 +99,31 @@ pub fn passes(report: &RunReport) {
     assert!(bad.is_empty(), "{bad:#?}\n{:?}", report.unreachable);
 }
 
+/// The scenarios `command`, started in a copy of `cwd`, does not pass against the suite of the
+/// repository folder `suite`.
+pub fn failures_of(suite: &str, command: &str, cwd: &Path, opts: RunOptions) -> Vec<String> {
+    not_passed(&run_program(suite_at(suite), command, cwd, opts))
+}
+
+/// A program answering in other words than the lab's fails `scenario` (run alone), and passes
+/// every scenario once the instructor gives its words as the suite variable `var`.
+pub fn passes_in_the_instructors_words(
+    graded: impl Fn(RunOptions) -> RunReport,
+    scenario: &str,
+    var: (&str, &str),
+) {
+    let alone = RunOptions {
+        filter: vec![scenario.to_owned()],
+        ..RunOptions::default()
+    };
+    assert_eq!(not_passed(&graded(alone)), [scenario]);
+    let theirs = RunOptions {
+        vars: vec![(var.0.to_owned(), var.1.to_owned())],
+        ..RunOptions::default()
+    };
+    assert_eq!(not_passed(&graded(theirs)), Vec::<String>::new());
+}
+
 /// The ids of the scenarios that did not pass (optional ones included), in suite order.
 pub fn not_passed(report: &RunReport) -> Vec<String> {
     report
