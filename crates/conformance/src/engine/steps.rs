@@ -64,6 +64,17 @@ impl Run<'_> {
         })
     }
 
+    /// What an expect step waited for, in the words of the failure report.
+    fn one_of(&self, expect: &Expect) -> Expected {
+        let peer = self.peer();
+        let alternatives = expect
+            .alternatives
+            .iter()
+            .map(|a| describe(a, &self.vars, peer))
+            .collect();
+        Expected::OneOf { alternatives }
+    }
+
     pub(super) async fn expect(&mut self, expect: &Expect) -> Result<(), StepError> {
         // A raw program's bytes are not protocol lines: a close is awaited as raw bytes.
         let raw_close = self.suite.protocol == Protocol::Raw
@@ -76,15 +87,7 @@ impl Run<'_> {
             let event = if raw_close {
                 match self.raw_event(expect.conn, deadline).await? {
                     Ok(event) => event,
-                    Err(unmet) => {
-                        let peer = self.peer();
-                        let alternatives = expect
-                            .alternatives
-                            .iter()
-                            .map(|a| describe(a, &self.vars, peer))
-                            .collect();
-                        return Err(unmet.expecting(Expected::OneOf { alternatives }));
-                    }
+                    Err(unmet) => return Err(unmet.expecting(self.one_of(expect))),
                 }
             } else {
                 self.conn(expect.conn).await?.next_event(deadline).await
@@ -93,15 +96,9 @@ impl Run<'_> {
             match check(&expect.alternatives, &event, &mut self.vars, self.suite)? {
                 Ok(()) => {}
                 Err(mismatches) => {
-                    let peer = self.peer();
-                    let alternatives = expect
-                        .alternatives
-                        .iter()
-                        .map(|a| describe(a, &self.vars, peer))
-                        .collect();
                     let (observed, received) = observe(&event);
                     return Err(StepError::Failed(Box::new(Unmet {
-                        expected: Expected::OneOf { alternatives },
+                        expected: self.one_of(expect),
                         observed,
                         mismatches,
                         received,
